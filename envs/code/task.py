@@ -1,0 +1,348 @@
+"""The ``code`` task: run a completion's program in the sandbox and grade what comes back, here.
+
+References (one of):
+- stdio: ``{"language", "tests": [{"input", "output"}], "time_limit_s", "memory_limit_mb", "compare"}``
+- assert (HumanEval/MBPP): ``{"language": "python", "test": "<test code>", "entry_point": "f"}``
+  (optional ``"prefix"``: code placed before the completion, e.g. HumanEval's prompt;
+  ``"setup"``: code run before the tests, e.g. MBPP's ``test_setup_code``)
+- call (APPS/TACO/LeetCode): ``{"language": "python", "fn_name", "tests": [{"input": [args], "output": v}]}``
+Plus ``"mode"``: ``pass_rate`` (default) or ``all_or_nothing`` (stops at the first failure).
+
+Per-test verdicts AC/WA/TLE/MLE/RE/OLE/CE go in ``Verdict.detail``; a sandbox failure is
+``SANDBOX_ERROR``, never a zero reward.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import threading
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from envs.base import InvalidReference, Problem, Status, Task, Verdict
+from envs.code import grade
+from envs.code.problems import PROBLEMS
+from sandbox import api as sapi
+
+MAX_TESTS = 200
+MAX_TEST_BYTES = 16 << 20
+VERDICT_OF = {sapi.TLE: "TLE", sapi.MLE: "MLE", sapi.OLE: "OLE", sapi.RE: "RE", sapi.CE: "CE",
+              sapi.SKIPPED: "SKIP"}
+CE_EXIT = 113  # pyharness: the submission does not compile
+
+
+@dataclass
+class CodeRef:
+    kind: str  # "stdio" | "assert" | "call"
+    language: str
+    mode: str = "pass_rate"
+    tests: list[dict[str, Any]] = field(default_factory=list)
+    compare: str = "lines"
+    time_limit_s: float = 2.0
+    memory_limit_mb: int = 256
+    test_code: str = ""  # assert: rewritten test code (no expected literals in it)
+    checks: list[grade.Check] = field(default_factory=list)
+    entry_point: str = ""
+    fn_name: str = ""
+    prefix: str = ""
+    setup: str = ""
+
+
+def _num(obj: dict[str, Any], key: str, default: float, lo: float, hi: float) -> float:
+    v = obj.get(key, default)
+    if isinstance(v, bool) or not isinstance(v, int | float) or not lo <= v <= hi:
+        raise InvalidReference(f"{key}: expected a number in [{lo}, {hi}]")
+    return float(v)
+
+
+def _str(obj: dict[str, Any], key: str, default: str | None = None) -> str:
+    v = obj.get(key, default)
+    if not isinstance(v, str):
+        raise InvalidReference(f"{key}: expected a string")
+    return v
+
+
+class CodeTask(Task):
+    name: ClassVar[str] = "code"
+    version: ClassVar[str] = "1"
+    description: ClassVar[str] = "Program synthesis: stdin/stdout, assert (HumanEval/MBPP) and function-call tests"
+    default_deadline_s: ClassVar[float] = 30.0
+    default_weights: ClassVar[dict[str, float]] = {"pass_rate": 1.0}
+    env_name: ClassVar[str] = "Code"
+    reference_schema: ClassVar[dict[str, Any]] = {
+        "type": "object",
+        "properties": {
+            "language": {"type": "string", "enum": ["python", "c", "cpp", "javascript", "java"]},
+            "tests": {"type": "array", "items": {"type": "object", "properties": {"input": {}, "output": {}}}},
+            "time_limit_s": {"type": "number"},
+            "memory_limit_mb": {"type": "integer"},
+            "compare": {"type": "string", "description": "exact | lines | tokens | float:<tol>"},
+            "test": {"type": "string"},
+            "entry_point": {"type": "string"},
+            "fn_name": {"type": "string"},
+            "prefix": {"type": "string"},
+            "setup": {"type": "string"},
+            "mode": {"type": "string", "enum": ["pass_rate", "all_or_nothing"]},
+        },
+        "required": ["language"],
+    }
+
+    def __init__(self, executor: sapi.Executor | None = None) -> None:
+        self._executor = executor
+        self._lock = threading.Lock()
+        self._own: Any = None  # a lazily started local pool (no server configured it)
+
+    # ------------------------------------------------------------ sandbox
+    def setup(self) -> None:
+        self._connect()
+
+    def _connect(self) -> sapi.Executor:
+        with self._lock:
+            if self._executor is None:
+                import sandbox
+
+                ex = sandbox.connect()
+                if ex is None:  # nothing configured: start a private local pool (tests, embedded CLI)
+                    self._own = sandbox.start_local(export_env=False)
+                    ex = self._own.executor()
+                self._executor = ex
+            return self._executor
+
+    def close(self) -> None:
+        if self._own is not None:
+            self._own.close()
+            self._own = None
+            self._executor = None
+
+    def describe(self) -> dict[str, str]:
+        import sandbox
+
+        try:
+            h = sandbox.health()
+        except Exception as e:  # noqa: BLE001 - health must answer
+            return {"sandbox": os.environ.get("REWARDGYM_SANDBOX", "local"), "sandbox_error": str(e)[:200]}
+        return {k: str(v) for k, v in h.items() if k in ("backend", "languages", "layers", "sandbox", "off")}
+
+    # ------------------------------------------------------------ references
+    def parse_reference(self, obj: Any) -> CodeRef:
+        if not isinstance(obj, dict):
+            raise InvalidReference("reference: expected a JSON object")
+        lang = _str(obj, "language", "python").strip().lower()
+        lang = {"py": "python", "python3": "python", "c++": "cpp", "js": "javascript", "node": "javascript"}.get(
+            lang, lang)
+        if lang not in ("python", "c", "cpp", "javascript", "java"):
+            raise InvalidReference(f"language: unsupported {lang!r}")
+        mode = _str(obj, "mode", "pass_rate")
+        if mode not in ("pass_rate", "all_or_nothing"):
+            raise InvalidReference("mode: expected pass_rate or all_or_nothing")
+        ref = CodeRef(kind="stdio", language=lang, mode=mode,
+                      time_limit_s=_num(obj, "time_limit_s", 2.0 if "tests" in obj and "fn_name" not in obj else 6.0,
+                                        0.05, 60),
+                      memory_limit_mb=int(_num(obj, "memory_limit_mb", 256, 16, 4096)),
+                      prefix=_str(obj, "prefix", ""), setup=_str(obj, "setup", ""))
+        if "test" in obj:
+            if lang != "python":
+                raise InvalidReference("test: assert tests need language python")
+            ref.kind = "assert"
+            ref.entry_point = _str(obj, "entry_point", "")
+            try:
+                code, checks = grade.rewrite_asserts(_str(obj, "test"))
+            except (SyntaxError, ValueError, RecursionError) as e:
+                raise InvalidReference(f"test: does not parse: {e}") from e
+            if not checks:
+                raise InvalidReference("test: no assert statements")
+            if ref.entry_point and "def check(" in code:
+                code += f"\ncheck({ref.entry_point})\n"
+            ref.test_code, ref.checks = code, checks
+            return ref
+        tests = obj.get("tests")
+        if not isinstance(tests, list) or not tests or len(tests) > MAX_TESTS:
+            raise InvalidReference(f"tests: expected a list of 1..{MAX_TESTS} tests")
+        if "fn_name" in obj:
+            if lang != "python":
+                raise InvalidReference("fn_name: call tests need language python")
+            ref.kind = "call"
+            ref.fn_name = _str(obj, "fn_name")
+            if not ref.fn_name.isidentifier():
+                raise InvalidReference("fn_name: not an identifier")
+            for i, t in enumerate(tests):
+                if not isinstance(t, dict) or "input" not in t or "output" not in t:
+                    raise InvalidReference(f"tests[{i}]: expected {{input, output}}")
+            ref.tests = tests
+            return ref
+        ref.compare = _str(obj, "compare", "lines")
+        if not grade.valid_compare(ref.compare):
+            raise InvalidReference("compare: expected exact, lines, tokens or float:<tol>")
+        size = 0
+        for i, t in enumerate(tests):
+            if not isinstance(t, dict) or not isinstance(t.get("input"), str) or not isinstance(t.get("output"), str):
+                raise InvalidReference(f"tests[{i}]: expected string input and output")
+            size += len(t["input"]) + len(t["output"])
+        if size > MAX_TEST_BYTES:
+            raise InvalidReference("tests: too large")
+        ref.tests = tests
+        return ref
+
+    # ------------------------------------------------------------ scoring
+    def score(self, completion: str, reference: Any, weights: dict[str, float] | None = None) -> Verdict:
+        ref = reference if isinstance(reference, CodeRef) else self.parse_reference(reference)
+        code = grade.extract_code(completion, ref.language).strip("\n")
+        if not code.strip():
+            return Verdict(0.0, Status.NO_ANSWER, {"pass_rate": 0.0}, detail="no_code")
+        program = (ref.prefix + code) if ref.prefix and not code.lstrip().startswith(("def ", "from ", "import ")) \
+            else code
+        try:
+            ex = self._connect()
+            if ref.kind == "stdio":
+                verdicts = self._stdio(ex, ref, program)
+            elif ref.kind == "call":
+                verdicts = self._call(ex, ref, program)
+            else:
+                verdicts = self._assert(ex, ref, program)
+        except sapi.SandboxError as e:
+            return Verdict(0.0, Status.SANDBOX_ERROR, extracted=code[:2000], detail=f"sandbox: {e}"[:300])
+        if verdicts is None:
+            return Verdict(0.0, Status.SANDBOX_ERROR, extracted=code[:2000], detail="sandbox error")
+        if ref.mode == "all_or_nothing" and "AC" in verdicts and any(v != "AC" for v in verdicts):
+            verdicts = [v if i < next(j for j, x in enumerate(verdicts) if x != "AC") + 1 else "SKIP"
+                        for i, v in enumerate(verdicts)]
+        n = len(verdicts)
+        passed = sum(v == "AC" for v in verdicts)
+        rate = passed / n if n else 0.0
+        all_ok = float(passed == n and n > 0)
+        comps = {"pass_rate": rate if ref.mode == "pass_rate" else all_ok, "all_passed": all_ok,
+                 "compiled": float("CE" not in verdicts)}
+        reward = self.combine(comps, weights)
+        return Verdict(reward, Status.OK, comps, extracted=code[:2000], detail=",".join(verdicts))
+
+    def _limits(self, ref: CodeRef) -> sapi.Limits:
+        return sapi.Limits(time_s=ref.time_limit_s, memory_mb=ref.memory_limit_mb,
+                           wall_s=ref.time_limit_s * 1.5 + 0.5)
+
+    @staticmethod
+    def _sandbox_failed(res: sapi.JobResult) -> bool:
+        return bool(res.error) or any(r.status == sapi.SE for r in res.runs)
+
+    def _stdio(self, ex: sapi.Executor, ref: CodeRef, program: str) -> list[str] | None:
+        job = sapi.Job(language=ref.language, code=program, stdins=[t["input"] for t in ref.tests],
+                       limits=self._limits(ref), stop_on_error=ref.mode == "all_or_nothing")
+        res = ex.execute(job)
+        if self._sandbox_failed(res):
+            return None
+        out = []
+        failed = False
+        for t, r in zip(ref.tests, res.runs, strict=False):
+            if failed:
+                out.append("SKIP")
+                continue
+            if r.status == sapi.OK:
+                v = "AC" if grade.compare_output(r.stdout, t["output"], ref.compare) else "WA"
+            elif r.status == sapi.RE and ref.language == "python" and r.exit_code == CE_EXIT:
+                v = "CE"
+            else:
+                v = VERDICT_OF.get(r.status, "RE")
+            out.append(v)
+            failed = ref.mode == "all_or_nothing" and v != "AC"
+        out += ["SKIP"] * (len(ref.tests) - len(out))
+        return out
+
+    def _run_harness(self, ex: sapi.Executor, ref: CodeRef, program: str, harness: dict[str, Any],
+                     n: int) -> tuple[sapi.RunResult, dict[int, list[dict[str, Any]]], bool] | None:
+        lim = self._limits(ref)
+        job = sapi.Job(language="python", code=program, stdins=[""], limits=lim, harness=harness)
+        res = ex.execute(job)
+        if self._sandbox_failed(res) or not res.runs:
+            return None
+        run = res.runs[0]
+        recs: dict[int, list[dict[str, Any]]] = {}
+        done = False
+        for line in run.records.splitlines()[: 4 * n + 1000]:
+            try:
+                rec = json.loads(line)
+            except ValueError:
+                continue
+            if not isinstance(rec, dict):
+                continue
+            if rec.get("done") == 1:
+                done = True
+                continue
+            i = rec.get("i")
+            if isinstance(i, int) and not isinstance(i, bool) and 0 <= i < n:
+                recs.setdefault(i, []).append(rec)
+        return run, recs, done
+
+    def _fail_verdict(self, run: sapi.RunResult) -> str:
+        if run.status == sapi.RE and run.exit_code == CE_EXIT:
+            return "CE"
+        if run.status == sapi.OK:
+            return "RE"  # exited (cleanly or not) before the tests finished: never a pass
+        return VERDICT_OF.get(run.status, "RE")
+
+    def _call(self, ex: sapi.Executor, ref: CodeRef, program: str) -> list[str] | None:
+        inputs = [t["input"] for t in ref.tests]
+        harness = {"kind": "call", "fn": ref.fn_name, "inputs": json.dumps(inputs), "setup": ref.setup,
+                   "stop_on_error": ref.mode == "all_or_nothing"}
+        got = self._run_harness(ex, ref, program, harness, len(inputs))
+        if got is None:
+            return None
+        run, recs, done = got
+        out = []
+        for i, t in enumerate(ref.tests):
+            rs = recs.get(i)
+            if not rs:
+                out.append(self._fail_verdict(run) if not done else "SKIP")
+                continue
+            rec = rs[0]
+            if "exc" in rec:
+                out.append("RE")
+                continue
+            try:
+                val = grade.decode(rec.get("v"))
+            except grade.Unplain:
+                out.append("WA")
+                continue
+            out.append("AC" if grade.json_equal(val, t["output"]) else "WA")
+        return out
+
+    def _assert(self, ex: sapi.Executor, ref: CodeRef, program: str) -> list[str] | None:
+        harness = {"kind": "assert", "tests": ref.test_code, "setup": ref.setup}
+        n = len(ref.checks)
+        got = self._run_harness(ex, ref, program, harness, n)
+        if got is None:
+            return None
+        run, recs, done = got
+        out = []
+        for i, chk in enumerate(ref.checks):
+            rs = recs.get(i)
+            if not rs:
+                # Never executed: the program stopped the tests early (exit, crash, timeout).
+                out.append(self._fail_verdict(run) if not done else "WA")
+                continue
+            v = "AC"
+            for rec in rs[:10000]:
+                if "exc" in rec:
+                    v = "RE"
+                    break
+                try:
+                    vals = grade.decode(rec.get("v"))
+                except grade.Unplain:
+                    v = "WA"
+                    break
+                if not grade.judge(chk, vals if isinstance(vals, tuple) else None):
+                    v = "WA"
+                    break
+            out.append(v)
+        if not done and all(v == "AC" for v in out):
+            out[-1] = self._fail_verdict(run)
+        return out
+
+    # ------------------------------------------------------------ generator
+    def sample(self, rng: random.Random, **options: Any) -> Problem:
+        kind = options.get("kind")
+        pool = [p for p in PROBLEMS if kind is None or p["reference"].get("kind", "") == kind
+                or (kind == "stdio" and "tests" in p["reference"] and "fn_name" not in p["reference"])]
+        p = rng.choice(pool or PROBLEMS)
+        ref = {k: v for k, v in p["reference"].items() if k != "kind"}
+        return Problem(prompt=p["prompt"], reference=ref)

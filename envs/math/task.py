@@ -1,0 +1,218 @@
+"""The ``math`` task: reference parsing (once per gold) and scoring (per completion)."""
+
+from __future__ import annotations
+
+import random
+import re
+from dataclasses import dataclass, field, fields
+from functools import lru_cache
+from typing import Any
+
+from envs.answer import format_ok
+from envs.base import InvalidReference, Problem, Status, Task, Verdict
+from envs.math.ast import CONTAINERS, Node
+from envs.math.compare import Policy, equal, items_of, typed
+from envs.math.extract import candidates, math_spans
+from envs.math.generate import sample_problem
+from envs.math.latex import ParseError, parse
+from envs.math.letters import gold_letter, pred_letter
+from envs.math.normalize import Norm, normalize, text_key
+from envs.math.symbolic import sympy_equal
+
+MAX_GOLD = 4000
+_PROSE = re.compile(r"(?<![\\A-Za-z_{])(?!(?:sin|cos|tan|sec|csc|cot|log|exp|sqrt|max|min|gcd|lcm|det|mod|pmod|"
+                    r"arcsin|arccos|arctan|sinh|cosh|tanh|frac|infty|cdot|times|text|begin|end|pmatrix|"
+                    r"bmatrix|matrix|array|cases|left|right|binom|pi|le|ge|neq)(?![A-Za-z]))[A-Za-z]{3,}"
+                    r"|(?<![\\A-Za-z_{])[A-Za-z]{2,}\s+(?:[A-Za-z]{2,}(?![A-Za-z]*\()|\d)")
+_DEC_COMMA = re.compile(r"(-?\d+),(\d+)")
+_PRIMARY = ("boxed",)  # a box is final; an <answer> block may be read further (inside itself only)
+
+
+@dataclass(slots=True)
+class Answer:
+    """One analysed answer string: normalised text, typed tree (None when unparsed)."""
+
+    norm: Norm
+    node: Node | None
+    alt: Node | None = None  # decimal-comma reading of "1,22"
+
+
+@dataclass(slots=True)
+class GoldRef:
+    raw: str
+    policy: Policy
+    letter: str | None = None
+    answer: Answer | None = None
+    cache: dict[str, tuple[bool, str]] = field(default_factory=dict)
+
+
+MEMO_MAX_CHARS = 1000  # longer spans are analysed every time: the memo must not pin megabytes
+
+
+def analyse(span: str) -> Answer:
+    """Normalise, parse and type one answer span (memoised for short spans: GRPO groups repeat)."""
+    return _analyse_memo(span) if len(span) <= MEMO_MAX_CHARS else _analyse(span)
+
+
+def clear_memo() -> None:
+    _analyse_memo.cache_clear()
+
+
+def _analyse(span: str) -> Answer:
+    norm = normalize(span[:MAX_GOLD * 2])
+    if norm.is_text or not norm.text:
+        return Answer(norm, None)
+    if _PROSE.search(norm.text):
+        norm.is_text = True  # words, not maths: compared as text
+        return Answer(norm, None)
+    node = alt = None
+    try:
+        node = typed(parse(norm.text))
+    except ParseError:
+        node = None
+    m = _DEC_COMMA.fullmatch(norm.text)
+    if m and (len(m.group(2)) != 3 or m.group(1).lstrip("-") == "0"):
+        try:
+            alt = typed(parse(m.group(1) + "." + m.group(2)))
+        except ParseError:
+            alt = None
+    return Answer(norm, node, alt)
+
+
+_analyse_memo = lru_cache(maxsize=4096)(_analyse)
+
+
+def gold_span(gold: str) -> str:
+    """The answer part of a gold: itself, or the box / final answer / last math of a solution."""
+    s = gold.strip()
+    low = s.lower()
+    if "\\boxed" in s or "\\fbox" in s or "final answer" in low or "<answer>" in low:
+        cands = candidates(s, False, "last_sentence", False)
+        if cands:
+            return cands[0][0]
+    if len(s) > 300 and ("$" in s or "\\(" in s):
+        spans = math_spans(s)
+        if spans:
+            return ", ".join(spans[0])
+    return s
+
+
+def judge(g: Answer, p: Answer, policy: Policy) -> tuple[bool, str]:
+    gt, pt = g.norm.text, p.norm.text
+    if gt and gt == pt and g.norm.percent == p.norm.percent:
+        return True, "string"
+    if g.norm.is_text or p.norm.is_text or g.node is None or p.node is None:
+        if g.node is None and p.node is None or g.norm.is_text or p.norm.is_text:
+            return bool(gt) and text_key(gt) == text_key(pt), "text"
+        return False, "unparsed"
+    ok, stage = equal(g.node, p.node, policy)
+    if not ok and g.alt is not None:
+        ok, stage = equal(g.alt, p.node, policy)
+    if not ok and p.alt is not None and g.node[0] not in CONTAINERS:
+        ok, stage = equal(g.node, p.alt, policy)
+    if ok and p.norm.has_or and p.node[0] in CONTAINERS and len(items_of(p.node)[0]) > 1 \
+            and g.node[0] not in CONTAINERS:
+        return False, "hedging"
+    return ok, stage
+
+
+class MathTask(Task):
+    name = "math"
+    version = "1.0.0"
+    description = ("Math answers (LaTeX or plain) checked against a gold answer: exact numbers, typed "
+                   "tuples/sets/intervals/equations, guarded symbolic identity; no eval.")
+    reference_schema = {
+        "type": "object",
+        "required": ["answer"],
+        "properties": {
+            "answer": {"type": "string", "minLength": 1, "maxLength": MAX_GOLD},
+            "percent": {"enum": ["lenient", "strict", "ignore"]},
+            "ordered_lists": {"type": "boolean"},
+            "relation_vs_interval": {"type": "boolean"},
+            "require_boxed": {"type": "boolean"},
+            "fallback": {"enum": ["last_sentence", "none"]},
+            "strict_think": {"type": "boolean"},
+        },
+    }
+    default_deadline_s = 2.0
+    default_weights = {"accuracy": 1.0, "format": 0.0}
+
+    def describe(self) -> dict[str, str]:
+        return {"switches": ",".join(f"{f.name}={f.default}" for f in fields(Policy)), "docs": "docs/math.md"}
+
+    def sample(self, rng: random.Random, **options: Any) -> Problem:
+        """Generated problems with exact gold answers (``family``: see ``envs.math.generate``)."""
+        return sample_problem(rng, **options)
+
+    def setup(self) -> None:
+        """Warm a fresh worker: sympy's first simplify costs ~0.2 s, pay it before the first item."""
+        self.score(r"\boxed{\frac{x^2-1}{x-1}}", self.parse_reference({"answer": "x+1"}))
+        sympy_equal(parse(r"\sin(x)^2 + \cos(x)^2 + \log(x)"), parse(r"1 + \log(x)"))
+        clear_memo()
+
+    def parse_reference(self, obj: Any) -> GoldRef:
+        if not isinstance(obj, dict):
+            raise InvalidReference("reference: expected a JSON object")
+        gold = obj.get("answer")
+        if not isinstance(gold, str) or not gold.strip():
+            raise InvalidReference("answer: expected a non-empty string")
+        if len(gold) > MAX_GOLD:
+            raise InvalidReference(f"answer: longer than {MAX_GOLD} characters")
+        kwargs: dict[str, Any] = {}
+        for f in fields(Policy):
+            if f.name in obj:
+                val = obj[f.name]
+                if type(val) is not type(f.default):
+                    raise InvalidReference(f"{f.name}: expected {type(f.default).__name__}")
+                kwargs[f.name] = val
+        try:
+            policy = Policy(**kwargs)
+        except TypeError as exc:
+            raise InvalidReference(f"reference: {exc}") from exc
+        if policy.percent not in ("lenient", "strict", "ignore"):
+            raise InvalidReference("percent: expected lenient, strict or ignore")
+        if policy.fallback not in ("last_sentence", "none"):
+            raise InvalidReference("fallback: expected last_sentence or none")
+        ref = GoldRef(gold, policy, letter=gold_letter(gold))
+        if ref.letter is None:
+            ref.answer = analyse(gold_span(gold))
+        return ref
+
+    def score(self, completion: str, reference: Any, weights: dict[str, float] | None = None) -> Verdict:
+        ref = reference if isinstance(reference, GoldRef) else self.parse_reference(reference)
+        fmt = 1.0 if format_ok(completion) else 0.0
+        pol = ref.policy
+        if ref.letter is not None:
+            letter, source, hedged = pred_letter(completion, pol.strict_think)
+            if letter is None:
+                return self._verdict(0.0, fmt, weights, "", f"stage=none;source={source}", Status.NO_ANSWER)
+            ok = letter == ref.letter and not hedged
+            stage = "hedging" if hedged else "letter"
+            return self._verdict(float(ok), fmt, weights, letter, f"stage={stage};source={source}")
+        cands = candidates(completion, pol.require_boxed, pol.fallback, pol.strict_think)
+        if not cands:
+            return self._verdict(0.0, fmt, weights, "", "stage=none;source=none", Status.NO_ANSWER)
+        chosen = cands[0]
+        pred = analyse(chosen[0])
+        for span, source in cands:
+            a = analyse(span)
+            if a.node is not None or (a.norm.is_text and ref.answer is not None and ref.answer.norm.is_text):
+                chosen, pred = (span, source), a
+                break
+            if source in _PRIMARY:
+                break  # an explicitly marked answer is not second-guessed by a fallback
+        assert ref.answer is not None
+        key = pred.norm.text + ("%" if pred.norm.percent else "") + ("|or" if pred.norm.has_or else "")
+        hit = ref.cache.get(key)
+        if hit is None:
+            hit = judge(ref.answer, pred, pol)
+            if len(ref.cache) < 64 and len(key) <= MEMO_MAX_CHARS:  # bounded: refs are cached by the thousand
+                ref.cache[key] = hit
+        ok, stage = hit
+        return self._verdict(float(ok), fmt, weights, pred.norm.text or chosen[0].strip()[:200],
+                             f"stage={stage};source={chosen[1]}")
+
+    def _verdict(self, acc: float, fmt: float, weights: dict[str, float] | None, extracted: str,
+                 detail: str, status: Status = Status.OK) -> Verdict:
+        comps = {"accuracy": acc, "format": fmt}
+        return Verdict(self.combine(comps, weights), status, comps, extracted[:500], detail)

@@ -1,0 +1,58 @@
+"""An out-of-tree rewardgym task: sort the given integers.
+
+Install with ``pip install examples/rewardgym-sortnum`` and restart the server; the task appears in
+ListTasks, is scored in the server's workers and is a Gymnasium env ``rewardgym/Sortnum-v0``.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from typing import Any
+
+from envs.answer import extract
+from envs.base import InvalidReference, Problem, Status, Task, Verdict
+
+_INT = re.compile(r"-?\d+")
+
+
+class SortNumbersTask(Task):
+    name = "sortnum"
+    version = "0.1.0"
+    description = "Sort a list of integers (example plugin)."
+    default_deadline_s = 1.0
+    default_weights = {"accuracy": 1.0}
+    reference_schema = {
+        "type": "object",
+        "required": ["numbers"],
+        "properties": {
+            "numbers": {"type": "array", "items": {"type": "integer"}, "maxItems": 1000},
+            "descending": {"type": "boolean", "default": False},
+        },
+    }
+
+    def parse_reference(self, obj: Any) -> tuple[list[int], bool]:
+        if not isinstance(obj, dict) or not isinstance(obj.get("numbers"), list):
+            raise InvalidReference("numbers: expected a list of integers")
+        nums = obj["numbers"]
+        if not all(isinstance(n, int) and not isinstance(n, bool) for n in nums) or len(nums) > 1000:
+            raise InvalidReference("numbers: expected at most 1000 integers")
+        desc = obj.get("descending", False)
+        if not isinstance(desc, bool):
+            raise InvalidReference("descending: expected true or false")
+        return sorted(nums, reverse=desc), desc
+
+    def score(self, completion: str, reference: tuple[list[int], bool], weights: dict[str, float] | None = None) -> Verdict:
+        answer, _ = extract(completion)
+        if answer is None:
+            return Verdict(0.0, Status.NO_ANSWER, {"accuracy": 0.0}, "", "no_answer")
+        got = [int(x) for x in _INT.findall(answer[:20_000])]
+        ok = got == reference[0]
+        comps = {"accuracy": 1.0 if ok else 0.0}
+        return Verdict(self.combine(comps, weights), Status.OK, comps, answer[:200], "correct" if ok else "wrong_order")
+
+    def sample(self, rng: random.Random, **options: Any) -> Problem:
+        n = int(options.get("count", 6))
+        nums = [rng.randint(-99, 99) for _ in range(n)]
+        return Problem(f"Sort these numbers in ascending order: {nums}. Answer inside <answer></answer>.",
+                       {"numbers": nums})

@@ -1,0 +1,139 @@
+"""Assemble and run the gRPC server: workers first (before any gRPC thread), then grpc.aio."""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+import signal
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from rewardgym.config import Config
+from rewardgym.engine import Engine
+from rewardgym.metrics import Metrics
+from rewardgym.servicer import RewardServicer
+from rewardgym.v1 import reward_pb2, reward_pb2_grpc
+
+log = logging.getLogger("rewardgym.server")
+SERVICE = reward_pb2.DESCRIPTOR.services_by_name["RewardService"].full_name
+OPEN_METHODS = ("/grpc.health.v1.Health/",)  # probes work without the token
+
+
+class TokenAuth(grpc.aio.ServerInterceptor):
+    """Bearer-token check on every call except health probes; constant-time comparison."""
+
+    def __init__(self, token: str) -> None:
+        self.expected = f"Bearer {token}".encode()
+
+        async def deny(request: Any, context: grpc.aio.ServicerContext) -> None:
+            await context.abort(grpc.StatusCode.UNAUTHENTICATED, "missing or wrong bearer token")
+
+        self._deny_unary = grpc.unary_unary_rpc_method_handler(deny)
+
+        async def deny_stream(request: Any, context: grpc.aio.ServicerContext) -> Any:
+            await context.abort(grpc.StatusCode.UNAUTHENTICATED, "missing or wrong bearer token")
+            yield  # pragma: no cover - makes this an async generator
+
+        self._deny_stream = grpc.unary_stream_rpc_method_handler(deny_stream)
+
+    async def intercept_service(self, continuation: Callable[[Any], Awaitable[Any]],
+                                details: grpc.HandlerCallDetails) -> Any:
+        if details.method.startswith(OPEN_METHODS):
+            return await continuation(details)
+        got = dict(details.invocation_metadata or ()).get("authorization", "")
+        got_b = got.encode() if isinstance(got, str) else got
+        if hmac.compare_digest(got_b, self.expected):
+            return await continuation(details)
+        return self._deny_stream if details.method.endswith("/ScoreStream") else self._deny_unary
+
+
+class Server:
+    """Owns the engine, the sandbox handle and the gRPC server. ``start()`` before the event loop."""
+
+    def __init__(self, config: Config) -> None:
+        config.validate()
+        self.config = config
+        self.sandbox: Any = None
+        self.engine: Engine | None = None
+        self.port = 0
+
+    def prepare(self) -> None:
+        """Everything that forks: the sandbox's zygotes and the scoring workers. No gRPC thread yet."""
+        self.sandbox = _start_sandbox()
+        self.engine = Engine(self.config)
+        for err in self.engine.load_errors:
+            log.error("%s", err)
+        self.engine.start()
+        log.info("tasks: %s; %d workers", ", ".join(sorted(self.engine.tasks)), self.config.workers)
+
+    async def serve(self, stop: asyncio.Event | None = None, ready: Callable[[int], None] | None = None) -> None:
+        assert self.engine is not None, "call prepare() first"
+        cfg = self.config
+        await self.engine.attach()
+        metrics = Metrics(self.engine)
+        opts = [("grpc.max_receive_message_length", cfg.max_message_mb << 20),
+                ("grpc.max_send_message_length", cfg.max_message_mb << 20),
+                ("grpc.so_reuseport", 0)]
+        server = grpc.aio.server(interceptors=[TokenAuth(cfg.token)] if cfg.token else [], options=opts)
+        reward_pb2_grpc.add_RewardServiceServicer_to_server(RewardServicer(self.engine, metrics), server)
+        health_servicer = health.aio.HealthServicer()
+        health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+        reflection.enable_server_reflection(
+            (SERVICE, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME), server)
+        if cfg.tls_cert:
+            with open(cfg.tls_key, "rb") as k, open(cfg.tls_cert, "rb") as c:
+                creds = grpc.ssl_server_credentials([(k.read(), c.read())])
+            self.port = server.add_secure_port(cfg.address, creds)
+        else:
+            self.port = server.add_insecure_port(cfg.address)
+        await server.start()
+        for name in ("", SERVICE):
+            await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
+        http = await metrics.serve(cfg.metrics_address) if cfg.metrics_address else None
+        log.info("serving on %s (port %d)%s%s", cfg.address, self.port, " with TLS" if cfg.tls_cert else "",
+                 " with token" if cfg.token else "")
+        if ready is not None:
+            ready(self.port)
+        stop = stop or asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            try:
+                loop.add_signal_handler(sig, stop.set)
+            except (NotImplementedError, RuntimeError):
+                pass  # not the main thread: the caller stops us through `stop`
+        await stop.wait()
+        log.info("shutting down")
+        await health_servicer.enter_graceful_shutdown()
+        if http is not None:
+            http.close()
+        await server.stop(grace=2)
+        await self.engine.close()
+        if self.sandbox is not None:
+            self.sandbox.close()
+
+
+def _start_sandbox() -> Any:
+    """Start the code sandbox (local zygotes must exist before gRPC threads), if it is installed."""
+    try:
+        import sandbox
+    except ImportError:
+        return None
+    start = getattr(sandbox, "start_from_env", None)
+    if start is None:
+        return None
+    try:
+        return start()
+    except Exception:  # code items will answer SANDBOX_ERROR; every other task still serves
+        log.exception("sandbox failed to start")
+        return None
+
+
+def run(config: Config) -> None:
+    server = Server(config)
+    server.prepare()
+    asyncio.run(server.serve())

@@ -1,0 +1,136 @@
+"""The RewardService implementation on grpc.aio. It validates and converts; the Engine schedules."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import grpc
+from google.protobuf import json_format
+
+import rewardgym
+from rewardgym.convert import items_from_request, options_from_proto, response_from_results, result_to_proto
+from rewardgym.engine import Engine, Item, Options, Result
+from rewardgym.episodes import Episode, Episodes
+from rewardgym.v1 import reward_pb2 as pb
+from rewardgym.v1 import reward_pb2_grpc as pb_grpc
+
+MAX_SAMPLE = 10_000
+
+
+def _deadline(context: grpc.aio.ServicerContext) -> float | None:
+    left = context.time_remaining()
+    return None if left is None else time.monotonic() + left
+
+
+class RewardServicer(pb_grpc.RewardServiceServicer):
+    def __init__(self, engine: Engine, metrics: Any = None) -> None:
+        self.engine = engine
+        self.metrics = metrics
+        cfg = engine.config
+        self.episodes = Episodes(cfg.episode_ttl_s, cfg.max_episodes)
+
+    async def Score(self, request: pb.ScoreRequest, context: grpc.aio.ServicerContext) -> pb.ScoreResponse:
+        t0 = time.perf_counter()
+        results = await self.engine.score(items_from_request(request), options_from_proto(request.options),
+                                          _deadline(context))
+        resp = response_from_results(results)
+        if self.metrics is not None:
+            self.metrics.observe_rpc("Score", time.perf_counter() - t0, len(results))
+        return resp
+
+    async def ScoreStream(self, request: pb.ScoreRequest,
+                          context: grpc.aio.ServicerContext) -> AsyncIterator[pb.ScoreResult]:
+        t0 = time.perf_counter()
+        items = items_from_request(request)
+        ready: asyncio.Queue[Result | None] = asyncio.Queue()
+        job = asyncio.ensure_future(self.engine.score(items, options_from_proto(request.options),
+                                                      _deadline(context), ready.put_nowait))
+        job.add_done_callback(lambda _: ready.put_nowait(None))  # wakes us if the engine fails
+        try:
+            while (res := await ready.get()) is not None:
+                yield result_to_proto(res)
+            job.result()  # re-raises an engine failure as an RPC error
+        finally:
+            if not job.done():  # the client went away: drop its pending work
+                job.cancel()
+            if self.metrics is not None:
+                self.metrics.observe_rpc("ScoreStream", time.perf_counter() - t0, len(items))
+
+    async def ListTasks(self, request: pb.ListTasksRequest, context: grpc.aio.ServicerContext) -> pb.ListTasksResponse:
+        infos = []
+        for name, task in sorted(self.engine.tasks.items()):
+            infos.append(pb.TaskInfo(
+                name=name, version=task.version, description=task.description,
+                reference_schema_json=json.dumps(task.reference_schema),
+                default_deadline_s=task.default_deadline_s, default_weights=task.default_weights,
+                can_sample=task.can_sample, gym_id=gym_id(task), info=_describe(task)))
+        return pb.ListTasksResponse(tasks=infos, server_version=rewardgym.__version__)
+
+    async def Sample(self, request: pb.SampleRequest, context: grpc.aio.ServicerContext) -> pb.SampleResponse:
+        n = request.n or 1
+        if n > MAX_SAMPLE:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"n: at most {MAX_SAMPLE} per call")
+        problems = await self._sample(request.task, n, request.seed, json_format.MessageToDict(request.options),
+                                      context)
+        return pb.SampleResponse(problems=[pb.Problem(prompt=p, reference_json=r) for p, r in problems])
+
+    async def _sample(self, task: str, n: int, seed: int, options: dict[str, Any],
+                      context: grpc.aio.ServicerContext) -> list[tuple[str, str]]:
+        try:
+            return await self.engine.sample(task, n, seed, _int_options(options))
+        except KeyError:
+            await context.abort(grpc.StatusCode.NOT_FOUND, f"unknown task {task!r}")
+        except NotImplementedError as exc:
+            await context.abort(grpc.StatusCode.UNIMPLEMENTED, str(exc))
+        except TimeoutError as exc:
+            await context.abort(grpc.StatusCode.DEADLINE_EXCEEDED, str(exc))
+        except ValueError as exc:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
+        raise AssertionError("unreachable")
+
+    async def Reset(self, request: pb.ResetRequest, context: grpc.aio.ServicerContext) -> pb.ResetResponse:
+        options = json_format.MessageToDict(request.options)
+        if request.task not in self.engine.tasks:
+            await context.abort(grpc.StatusCode.NOT_FOUND, f"unknown task {request.task!r}")
+        if "reference" in options:  # an episode on a given problem (tasks without a generator)
+            prompt, ref_json = str(options.get("prompt", "")), json.dumps(_int_options(options["reference"]))
+        else:
+            ((prompt, ref_json),) = await self._sample(request.task, 1, request.seed, options, context)
+        eid = self.episodes.add(Episode(request.task, prompt, ref_json))
+        return pb.ResetResponse(episode_id=eid, observation=prompt, reference_json=ref_json)
+
+    async def Step(self, request: pb.StepRequest, context: grpc.aio.ServicerContext) -> pb.StepResponse:
+        ep = self.episodes.get(request.episode_id)
+        if ep is None:
+            await context.abort(grpc.StatusCode.NOT_FOUND, "unknown or expired episode; call Reset")
+        assert ep is not None
+        if ep.done:
+            await context.abort(grpc.StatusCode.FAILED_PRECONDITION, "episode has terminated; call Reset")
+        opts: Options = options_from_proto(request.options)
+        (res,) = await self.engine.score([Item(ep.task, request.action, ep.ref_json, request.episode_id)], opts,
+                                         _deadline(context))
+        ep.steps += 1
+        ep.done = True  # built-in tasks are single-step (contextual bandits)
+        return pb.StepResponse(observation="", reward=res.reward, terminated=True, truncated=False,
+                               result=result_to_proto(res))
+
+
+def gym_id(task: Any) -> str:
+    return f"rewardgym/{task.env_name or task.name.title()}-v0"
+
+
+def _describe(task: Any) -> dict[str, str]:
+    try:
+        return {str(k): str(v) for k, v in task.describe().items()}
+    except Exception as exc:  # a plugin's describe() must not break ListTasks
+        return {"describe_error": repr(exc)}
+
+
+def _int_options(v: Any) -> Any:
+    from rewardgym.convert import _ints
+
+    return _ints(v)

@@ -1,0 +1,246 @@
+"""The ``code`` task end to end on the local sandbox: references, extraction, comparators, languages,
+modes, and the public corpora (HumanEval 164/164; MBPP and stdio pass rates with a reason per failure).
+
+Data: shared/data (``REWARDGYM_SHARED``, default /work/shared).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import pathlib
+import random
+from collections.abc import Iterator
+
+import pytest
+
+from envs.base import InvalidReference, Status
+from envs.code import CodeTask, grade
+
+DATA = pathlib.Path(os.environ.get("REWARDGYM_SHARED", "/work/shared")) / "data"
+
+# MBPP original-release tasks whose own canonical code fails its own tests (shared/data/README.md).
+MBPP_KNOWN_BAD = {
+    341: "original release: asserts a tuple where the code returns a set-ordered tuple (fixed in later copies)",
+    596: "asserts sys.getsizeof values of one platform/Python build (104/104/88)",
+    642: "original release: expected sets differ from the canonical code (fixed in later copies)",
+}
+
+
+def _jsonl(path: pathlib.Path) -> list[dict]:
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt") as f:
+        return [json.loads(x) for x in f]
+
+
+@pytest.fixture(scope="module")
+def task() -> Iterator[CodeTask]:
+    t = CodeTask()  # no server configured: starts its own local pool lazily
+    yield t
+    t.close()
+
+
+def score(task: CodeTask, completion: str, ref: dict) -> object:
+    return task.score(completion, task.parse_reference(ref))
+
+
+# ---------------------------------------------------------------- corpora
+
+def test_humaneval_canonical_all_pass_and_return_none_all_fail(task: CodeTask) -> None:
+    rows = _jsonl(DATA / "humaneval" / "HumanEval.jsonl.gz")
+    assert len(rows) == 164
+    bad, weak = [], []
+    for r in rows:
+        ref = task.parse_reference({"language": "python", "test": r["test"], "entry_point": r["entry_point"]})
+        v = task.score(r["prompt"] + r["canonical_solution"], ref)
+        if v.reward != 1.0:
+            bad.append((r["task_id"], v.status.name, v.detail))
+        v2 = task.score(r["prompt"] + "    return None\n", ref)
+        if v2.status != Status.OK or v2.components["all_passed"] != 0.0:
+            weak.append((r["task_id"], v2.status.name, v2.detail))
+    assert not bad, bad
+    assert not weak, weak
+
+
+def test_humaneval_prefix_reference(task: CodeTask) -> None:
+    """The completion may be the body only, with the prompt as the reference's prefix."""
+    r = _jsonl(DATA / "humaneval" / "HumanEval.jsonl.gz")[0]
+    v = score(task, r["canonical_solution"], {"language": "python", "test": r["test"], "entry_point": r["entry_point"],
+                                               "prefix": r["prompt"]})
+    assert v.reward == 1.0, v
+
+
+def test_mbpp_canonical_pass_rate(task: CodeTask) -> None:
+    rows = _jsonl(DATA / "mbpp" / "mbpp.jsonl")
+    fails = {}
+    for r in rows:
+        v = score(task, r["code"], {"language": "python", "test": "\n".join(r["test_list"]),
+                                    "setup": r["test_setup_code"]})
+        if v.reward != 1.0:
+            fails[r["task_id"]] = (v.status.name, v.detail)
+    print(f"\nMBPP canonical: {len(rows) - len(fails)}/{len(rows)} pass")
+    for tid, why in sorted(fails.items()):
+        print(f"  {tid}: {why} — {MBPP_KNOWN_BAD.get(tid, 'UNEXPECTED')}")
+    assert set(fails) <= set(MBPP_KNOWN_BAD), {k: v for k, v in fails.items() if k not in MBPP_KNOWN_BAD}
+
+
+def test_stdio_canonical_pass_rate(task: CodeTask) -> None:
+    """Reported, not required to be 100%: some references are wrong, slow, or accept several answers."""
+    rows = _jsonl(DATA / "stdio" / "problems.jsonl")
+    fails = []
+    n_tests = 0
+    passed = 0
+    for r in rows:
+        meta = r.get("meta", {})
+        cmp = "float:1e-6" if meta.get("heuristic_float_tolerance") else "lines"
+        v = score(task, "```python\n" + r["solutions"]["python"][0] + "\n```",
+                  {"language": "python", "tests": r["tests"], "time_limit_s": 4, "compare": cmp})
+        assert v.status == Status.OK, (r["id"], v.status, v.detail)
+        verdicts = v.detail.split(",")
+        n_tests += len(verdicts)
+        passed += verdicts.count("AC")
+        if v.reward != 1.0:
+            why = ("several correct outputs (heuristic)" if meta.get("heuristic_multiple_answers") else
+                   "TLE: reference too slow for 4 s in CPython" if "TLE" in verdicts else
+                   "RE: reference crashes (Python 2 code or wrong input format)" if "RE" in verdicts else
+                   "WA: reference output differs (several answers accepted, or a wrong reference)")
+            fails.append((r["id"], v.detail, why))
+    print(f"\nstdio canonical: {len(rows) - len(fails)}/{len(rows)} problems, {passed}/{n_tests} tests pass")
+    for f in fails:
+        print("  ", *f)
+    assert len(rows) - len(fails) >= 0.75 * len(rows)
+
+
+# ---------------------------------------------------------------- languages and verdicts
+
+ADD = {"input": "2 3", "output": "5"}
+PROGS = {
+    "python": "a, b = map(int, input().split())\nprint(a + b)\n",
+    "c": "#include <stdio.h>\nint main(){int a,b;scanf(\"%d %d\",&a,&b);printf(\"%d\\n\",a+b);return 0;}\n",
+    "cpp": "#include <iostream>\nint main(){long a,b;std::cin>>a>>b;std::cout<<a+b<<std::endl;}\n",
+    "javascript": "const [a,b]=require('fs').readFileSync(0,'utf8').trim().split(/\\s+/).map(Number);"
+                  "console.log(a+b);\n",
+    "java": "import java.util.*;\npublic class Main{public static void main(String[] x){Scanner s=new Scanner(System.in);"
+            "System.out.println(s.nextLong()+s.nextLong());}}\n",
+}
+
+
+@pytest.mark.parametrize("lang", sorted(PROGS))
+def test_languages_stdio(task: CodeTask, lang: str) -> None:
+    tag = {"cpp": "cpp", "javascript": "js"}.get(lang, lang)
+    ref = {"language": lang, "tests": [ADD, {"input": "5 0", "output": "5"}], "time_limit_s": 5}
+    v = score(task, f"Here:\n```{tag}\n{PROGS[lang]}```\n", ref)
+    assert v.reward == 1.0 and v.detail == "AC,AC", v
+    wrong = PROGS[lang].replace("a+b", "a-b").replace("a + b", "a - b").replace("nextLong()+s", "nextLong()-s")
+    v = score(task, f"```{tag}\n{wrong}```", ref)
+    assert v.status == Status.OK and v.reward == 0.5 and v.detail == "WA,AC", v
+
+
+@pytest.mark.parametrize("lang,code", [("c", "int main({"), ("cpp", "int main() { return x; }"),
+                                       ("java", "public class Main { void f( }"), ("python", "def f(:\n")])
+def test_compile_error(task: CodeTask, lang: str, code: str) -> None:
+    v = score(task, code, {"language": lang, "tests": [ADD, ADD]})
+    assert v.status == Status.OK and v.reward == 0.0 and v.detail == "CE,CE" and v.components["compiled"] == 0.0, v
+
+
+def test_verdicts_tle_mle_re(task: CodeTask) -> None:
+    ref = {"language": "python", "tests": [ADD], "time_limit_s": 0.5, "memory_limit_mb": 64}
+    assert score(task, "while True: pass", ref).detail == "TLE"
+    assert score(task, "x = bytearray(1 << 30)", ref).detail in ("MLE", "RE")
+    assert score(task, "raise ValueError", ref).detail == "RE"
+    v = score(task, "#include <stdlib.h>\nint main(){char*p=0;*p=1;}", {**ref, "language": "c"})
+    assert v.detail == "RE"
+
+
+def test_all_or_nothing_stops_at_first_failure(task: CodeTask) -> None:
+    prog = "n = int(input())\nprint(n if n != 2 else -1)\n"
+    tests = [{"input": str(i), "output": str(i)} for i in range(5)]
+    v = score(task, prog, {"language": "python", "tests": tests, "mode": "all_or_nothing"})
+    assert v.reward == 0.0 and v.detail == "AC,AC,WA,SKIP,SKIP", v
+    v = score(task, prog, {"language": "python", "tests": tests})
+    assert v.reward == pytest.approx(0.8) and v.detail == "AC,AC,WA,AC,AC", v
+
+
+def test_call_reference(task: CodeTask) -> None:
+    ref = {"language": "python", "fn_name": "twosum", "tests": [
+        {"input": [[2, 7, 11, 15], 9], "output": [0, 1]}, {"input": [[3, 2, 4], 6], "output": [1, 2]}]}
+    good = ("class Solution:\n    def twosum(self, nums, t):\n        seen = {}\n        for i, x in enumerate(nums):\n"
+            "            if t - x in seen: return (seen[t - x], i)\n            seen[x] = i\n")
+    v = score(task, good, ref)
+    assert v.reward == 1.0, v  # a tuple is a JSON list
+    v = score(task, "def twosum(n, t):\n    return [0, 1]\n", ref)
+    assert v.reward == 0.5 and v.detail == "AC,WA", v
+
+
+def test_sandbox_error_is_never_a_zero_reward() -> None:
+    from sandbox.local import LocalExecutor
+
+    t = CodeTask(executor=LocalExecutor("/nonexistent/sandbox.sock"))
+    v = t.score("print(1)", t.parse_reference({"language": "python", "tests": [ADD]}))
+    assert v.status == Status.SANDBOX_ERROR and v.status.is_infrastructure
+
+
+def test_no_code_is_no_answer(task: CodeTask) -> None:
+    v = score(task, "   \n", {"language": "python", "tests": [ADD]})
+    assert v.status == Status.NO_ANSWER
+
+
+# ---------------------------------------------------------------- pure parts (no sandbox)
+
+@pytest.mark.parametrize("bad,field", [
+    ({"language": "cobol", "tests": [ADD]}, "language"), ({"language": "python"}, "tests"),
+    ({"language": "python", "tests": [{"input": 1, "output": "x"}]}, "tests[0]"),
+    ({"language": "python", "tests": [ADD], "compare": "fuzzy"}, "compare"),
+    ({"language": "python", "tests": [ADD], "mode": "best"}, "mode"),
+    ({"language": "python", "test": "x = 1"}, "test"), ({"language": "c", "test": "assert 1"}, "test"),
+    ({"language": "python", "test": "def f(:"}, "test"),
+    ({"language": "python", "fn_name": "1x", "tests": [{"input": [], "output": 1}]}, "fn_name"),
+    ({"language": "python", "tests": [ADD], "time_limit_s": 1e9}, "time_limit_s"),
+])
+def test_invalid_references(bad: dict, field: str) -> None:
+    with pytest.raises(InvalidReference, match=field.replace("[", r"\[").replace("]", r"\]")):
+        CodeTask().parse_reference(bad)
+
+
+def test_extraction() -> None:
+    text = "```python\nprint(1)\n```\nand better:\n```py\nprint(2)\n```\n```cpp\nint main(){}\n```"
+    assert grade.extract_code(text, "python") == "print(2)\n"
+    assert grade.extract_code(text, "cpp") == "int main(){}\n"
+    assert grade.extract_code("```\nx = 1\n```", "python") == "x = 1\n"
+    assert grade.extract_code("x = 1", "python") == "x = 1"
+
+
+@pytest.mark.parametrize("got,want,mode,ok", [
+    ("1\n2\n", "1\n2", "lines", True), ("1 \r\n2\n\n", "1\n2", "lines", True), ("1\n", "1\n2", "lines", False),
+    ("1\n2\n3", "1\n2", "lines", False), ("1\n2", "1\n2\n", "exact", False), ("1  2\n3", "1 2 3", "tokens", True),
+    ("0.3333333", "0.333333333", "float:1e-6", True), ("nan", "0.5", "float:1e-6", False),
+    ("inf", "1e400", "float:1e-6", False), ("10", "10.0000001", "float:1e-6", True), ("3", "4", "float:1", False),
+    ("YES", "yes", "lines", False),
+])
+def test_compare(got: str, want: str, mode: str, ok: bool) -> None:
+    assert grade.compare_output(got, want, mode) is ok
+
+
+def test_assert_rewrite_keeps_expected_values_out() -> None:
+    code, checks = grade.rewrite_asserts("def check(c):\n    assert c(1) == 'SECRET-123'\n"
+                                         "    assert abs(c(2) - 0.5) < 1e-6\n    assert c(3)\n")
+    assert "SECRET-123" not in code and "0.5" not in code
+    assert [c.kind for c in checks] == ["cmp", "close", "truth"]
+    assert grade.judge(checks[0], ("SECRET-123",)) and not grade.judge(checks[0], ("x",))
+    assert grade.judge(checks[1], (0.5000001,)) and not grade.judge(checks[1], (float("nan"),))
+
+
+def test_sample_and_gym_check_env() -> None:
+    from gymnasium.utils.env_checker import check_env
+
+    from envs.gym_env import TaskEnv
+
+    t = CodeTask()
+    try:
+        p = t.sample(random.Random(1))
+        t.parse_reference(p.reference)
+        env = TaskEnv(t)
+        check_env(env, skip_render_check=True)
+    finally:
+        t.close()
