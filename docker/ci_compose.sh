@@ -38,14 +38,7 @@ log() { printf '\n=== [%4ss] %s\n' "$(( $(date +%s) - STAGE_START ))" "$*"; }
 die() { echo "ci_compose: FAIL: $*" >&2; exit 1; }
 
 # ------------------------------------------------------------------ docker engine, compose v2 or v1
-if ! docker info >/dev/null 2>&1; then
-    # The engine should already run; start it if this machine has it installed but stopped.
-    echo "ci_compose: docker engine not reachable; trying to start it" >&2
-    if [[ -x /etc/init.d/docker ]] && /etc/init.d/docker start >/dev/null 2>&1; then :; \
-    elif command -v dockerd >/dev/null; then setsid nohup dockerd >>/var/log/dockerd.log 2>&1 </dev/null & fi
-    for _ in $(seq 60); do docker info >/dev/null 2>&1 && break; sleep 1; done
-    docker info >/dev/null 2>&1 || die "no docker engine"
-fi
+bash scripts/ensure_docker.sh || die "no docker engine"
 if docker compose version >/dev/null 2>&1; then
     DC=(docker compose)
 elif command -v docker-compose >/dev/null 2>&1; then

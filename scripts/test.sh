@@ -4,7 +4,8 @@
 #   bash scripts/test.sh [pytest args…]
 #
 # Installs: the Debian packages in .ci/apt-packages.txt (when root and missing), this project with its
-# dev extra (editable), the example plugin and the test-only plugin. Then runs the whole suite.
+# dev extra (editable), the example plugin and the test-only plugin; starts the Docker engine when it
+# is installed but stopped (scripts/ensure_docker.sh). Then runs the whole suite.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 PY=${PYTHON:-python3}
@@ -29,4 +30,6 @@ fi
 "$PY" -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation \
     ./examples/rewardgym-sortnum ./tests/plugins/rewardgym_testtasks
 "$PY" -m ruff check .
+# The docker sandbox backend's tests need the engine; start it if it is installed but stopped.
+bash scripts/ensure_docker.sh || echo "test.sh: no Docker engine here: the docker-backend tests will fail" >&2
 exec "$PY" -m pytest -q "$@"
