@@ -20,7 +20,9 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-DATA = pathlib.Path(__file__).resolve().parents[2] / "shared" / "data" / "math"
+from bench._data import shared_data
+
+DATA = shared_data() / "math"
 
 # POLICY rows where our documented default gives another verdict than the source asserts:
 # (file stem, row index) -> (our default verdict, the switch that restores the source's verdict).

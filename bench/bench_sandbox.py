@@ -27,11 +27,12 @@ import sys
 import tempfile
 import time
 
+from bench._data import shared_data
 from bench._results import write_section
 from envs.code import CodeTask
 from sandbox import Job, LocalConfig, start_local
 
-DATA = pathlib.Path(os.environ.get("REWARDGYM_SHARED", "/work/shared")) / "data"
+DATA = shared_data()
 PROG = "n = int(input())\nprint(sum(i * i for i in range(n)))\n"
 CLIENTS = 2 * (os.cpu_count() or 1)
 

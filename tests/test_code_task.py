@@ -8,17 +8,17 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 import pathlib
 import random
 from collections.abc import Iterator
 
 import pytest
 
+from bench._data import shared_data
 from envs.base import InvalidReference, Status
 from envs.code import CodeTask, grade
 
-DATA = pathlib.Path(os.environ.get("REWARDGYM_SHARED", "/work/shared")) / "data"
+DATA = shared_data()
 
 # MBPP original-release tasks whose own canonical code fails its own tests (shared/data/README.md).
 MBPP_KNOWN_BAD = {

@@ -9,16 +9,16 @@ regression on a single row is caught.
 
 from __future__ import annotations
 
-import pathlib
 from collections import Counter
 
 import pytest
 
+from bench._data import shared_data
 from bench.bench_math import POLICY_DEFAULTS, Row, load_corpus
 from envs.base import Status
 from envs.math import MathTask
 
-DATA = pathlib.Path(__file__).resolve().parents[2] / "shared" / "data" / "math"
+DATA = shared_data() / "math"
 
 # Rows we get wrong today, with the reason (each is a documented limitation in docs/math.md).
 KNOWN_MISSES: dict[tuple[str, int], str] = {
