@@ -6,7 +6,6 @@ and the startup probe that decides which layers this host allows.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import errno
 import os
 from typing import Any
@@ -129,8 +128,13 @@ def build_seccomp_bpf(protect: tuple[int, ...] = ()) -> bytes:
     ``protect``: pids the run must not signal or re-limit, for hosts where the run shares the
     executor's uid (no setuid layer, e.g. a non-root container): kill/tkill/tgkill/prlimit64 on them,
     kill(-1), kill(-pgid) of theirs, and pidfd_open/pidfd_send_signal are refused."""
-    name = ctypes.util.find_library("seccomp") or "libseccomp.so.2"
-    lib = ctypes.CDLL(name)
+    try:
+        lib = ctypes.CDLL("libseccomp.so.2")
+    except OSError:
+        # ctypes.util imports subprocess (and threading) into the zygote: only when the soname fails.
+        from ctypes import util as ctypes_util
+
+        lib = ctypes.CDLL(ctypes_util.find_library("seccomp") or "libseccomp.so")
     lib.seccomp_init.restype = ctypes.c_void_p
     lib.seccomp_init.argtypes = [ctypes.c_uint32]
     lib.seccomp_syscall_resolve_name.argtypes = [ctypes.c_char_p]
