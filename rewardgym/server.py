@@ -49,7 +49,7 @@ class TokenAuth(grpc.aio.ServerInterceptor):
         got_b = got.encode() if isinstance(got, str) else got
         if hmac.compare_digest(got_b, self.expected):
             return await continuation(details)
-        return self._deny_stream if details.method.endswith("/ScoreStream") else self._deny_unary
+        return self._deny_stream if details.method.endswith(("/ScoreStream", "/ScoreStreamBatched")) else self._deny_unary
 
 
 class Server:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 from collections.abc import AsyncIterator
@@ -45,20 +46,53 @@ class RewardServicer(pb_grpc.RewardServiceServicer):
     async def ScoreStream(self, request: pb.ScoreRequest,
                           context: grpc.aio.ServicerContext) -> AsyncIterator[pb.ScoreResult]:
         t0 = time.perf_counter()
-        items = items_from_request(request)
-        ready: asyncio.Queue[Result | None] = asyncio.Queue()
-        job = asyncio.ensure_future(self.engine.score(items, options_from_proto(request.options),
-                                                      _deadline(context), ready.put_nowait))
-        job.add_done_callback(lambda _: ready.put_nowait(None))  # wakes us if the engine fails
+        n = 0
         try:
-            while (res := await ready.get()) is not None:
-                yield result_to_proto(res)
-            job.result()  # re-raises an engine failure as an RPC error
-        finally:
-            if not job.done():  # the client went away: drop its pending work
-                job.cancel()
+            async with contextlib.aclosing(self._ready_groups(request, context)) as groups:
+                async for group in groups:
+                    n += len(group)
+                    for res in group:
+                        yield result_to_proto(res)
+        finally:  # also when the client went away: _ready_groups then drops its pending work
             if self.metrics is not None:
-                self.metrics.observe_rpc("ScoreStream", time.perf_counter() - t0, len(items))
+                self.metrics.observe_rpc("ScoreStream", time.perf_counter() - t0, n)
+
+    async def ScoreStreamBatched(self, request: pb.ScoreRequest,
+                                 context: grpc.aio.ServicerContext) -> AsyncIterator[pb.ScoreResponse]:
+        t0 = time.perf_counter()
+        n = 0
+        try:
+            async with contextlib.aclosing(self._ready_groups(request, context)) as groups:
+                async for group in groups:
+                    n += len(group)
+                    yield response_from_results(group)
+        finally:
+            if self.metrics is not None:
+                self.metrics.observe_rpc("ScoreStreamBatched", time.perf_counter() - t0, n)
+
+    async def _ready_groups(self, request: pb.ScoreRequest,
+                            context: grpc.aio.ServicerContext) -> AsyncIterator[list[Result]]:
+        """Results in groups: whatever is ready when the previous group has been handed on. The first
+        result of a group is never held back to wait for others (same latency as ScoreStream)."""
+        ready: asyncio.Queue[Result | None] = asyncio.Queue()
+        job = asyncio.ensure_future(self.engine.score(items_from_request(request), options_from_proto(request.options),
+                                                      _deadline(context), ready.put_nowait))
+        job.add_done_callback(lambda _: ready.put_nowait(None))
+        try:
+            done = False
+            while not done:
+                group = [await ready.get()]
+                while not ready.empty():
+                    group.append(ready.get_nowait())
+                if group[-1] is None:
+                    done = True
+                    group.pop()
+                if group:
+                    yield group  # type: ignore[misc] - None only ever comes last
+            job.result()
+        finally:
+            if not job.done():
+                job.cancel()
 
     async def ListTasks(self, request: pb.ListTasksRequest, context: grpc.aio.ServicerContext) -> pb.ListTasksResponse:
         infos = []

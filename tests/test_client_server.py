@@ -162,7 +162,7 @@ def test_stream_resumes_across_server_restart(rg_server):
         rg_server.stop()
         threading.Timer(0.8, rg_server.start).start()
         results = list(rc.stream(batch(10)))
-    assert rec.calls["ScoreStream"] > 1
+    assert rec.calls["ScoreStreamBatched"] > 1
     assert sorted(r.index for r in results) == list(range(10))
     assert all((r.reward, r.status) == expected(r.index) for r in results)
 

@@ -60,6 +60,39 @@ def test_stream_results_arrive_as_they_finish(shared_server):
     assert fast_done < 0.35, arrivals
 
 
+def test_batched_stream_groups_ready_results_and_holds_none_back(shared_server):
+    s = stub(shared_server.address)
+    bad = item("game24", RIGHT, "not json")
+    items = [item("sleepy", "sleep:0.4 batched", id="slow"), bad] + distinct_game24(2000, 21_000)
+    t0 = time.monotonic()
+    msgs = [(m, time.monotonic() - t0) for m in s.ScoreStreamBatched(request(items, item_deadline_s=2), timeout=30)]
+    seen = [r.index for m, _ in msgs for r in m.results]
+    assert sorted(seen) == list(range(len(items))), "every item exactly once"
+    assert len(msgs) < len(items) / 10, f"{len(msgs)} messages for {len(items)} items: not grouped"
+    assert seen[-1] == 0 and len(msgs[-1][0].results) == 1, "the slow item comes alone, last"
+    fast_done = max(t for m, t in msgs[:-1])
+    assert fast_done < 0.35, fast_done
+    by_index = {r.index: r for m, _ in msgs for r in m.results}
+    assert status(by_index[1]) == "INVALID_REFERENCE"
+    # distinct_game24 alternates right and wrong answers
+    assert [(status(by_index[i]), by_index[i].reward) for i in range(2, len(items))] == [
+        ("OK", 1.0 if k % 2 == 0 else 0.0) for k in range(len(items) - 2)]
+    assert status(by_index[0]) == "OK"
+
+
+def test_batched_stream_cancellation_stops_pending_work(shared_server):
+    s = stub(shared_server.address)
+    items = [item("sleepy", f"sleep:0.1 b{k}", id=str(k)) for k in range(200)]  # ~10 s on 2 workers
+    call = s.ScoreStreamBatched(request(items, item_deadline_s=2), timeout=60)
+    next(call)
+    call.cancel()
+    time.sleep(0.3)
+    t0 = time.monotonic()
+    resp = s.Score(request(distinct_game24(10, 61_000)), timeout=10)
+    assert all(status(r) == "OK" for r in resp.results)
+    assert time.monotonic() - t0 < 1.0, "pending work of the cancelled call was not dropped"
+
+
 def test_duplicates_in_a_batch_are_scored_once(shared_server):
     s = stub(shared_server.address)
     # 8 identical 0.3 s items on 2 workers: scored once, ~0.3 s, not ~1.2 s
@@ -237,6 +270,9 @@ def test_token_is_required_except_for_health(rg_server_factory):
         assert err.value.code() == grpc.StatusCode.UNAUTHENTICATED
         with pytest.raises(grpc.RpcError) as err:
             list(s.ScoreStream(request(distinct_game24(1)), metadata=md, timeout=10))
+        assert err.value.code() == grpc.StatusCode.UNAUTHENTICATED
+        with pytest.raises(grpc.RpcError) as err:
+            list(s.ScoreStreamBatched(request(distinct_game24(1)), metadata=md, timeout=10))
         assert err.value.code() == grpc.StatusCode.UNAUTHENTICATED
     ok = s.Score(request(distinct_game24(1)), metadata=[("authorization", "Bearer s3cret")], timeout=10)
     assert ok.results[0].reward == 1.0

@@ -67,6 +67,7 @@ class AsyncRewardClient:
         self._interceptors = list(interceptors)
         self._state: _LoopState | None = None
         self._rr = itertools.count()
+        self._batched_stream = True  # as RewardClient: ScoreStreamBatched, ScoreStream on old servers
         self._closed = False
 
     @property
@@ -192,18 +193,20 @@ class AsyncRewardClient:
         attempt = 0
         while True:
             attempt += 1
+            batched = self._batched_stream
             async with st.sem:
-                call = self._stub(st).ScoreStream(
-                    current.request, timeout=cfg.timeout_s, metadata=cfg.metadata
-                )
+                stub = self._stub(st)
+                rpc = stub.ScoreStreamBatched if batched else stub.ScoreStream
+                call = rpc(current.request, timeout=cfg.timeout_s, metadata=cfg.metadata)
                 try:
                     failure: tuple[Any, str] | None = None
                     try:
                         async for msg in call:
-                            k = positions[msg.index] if msg.index < len(positions) else None
-                            if k in pending:
-                                del pending[k]
-                                yield _core.decode_result(msg, chunk.indices[k], cfg.none_on_error)
+                            for res in msg.results if batched else (msg,):
+                                k = positions[res.index] if res.index < len(positions) else None
+                                if k in pending:
+                                    del pending[k]
+                                    yield _core.decode_result(res, chunk.indices[k], cfg.none_on_error)
                     except grpc.aio.AioRpcError as exc:
                         failure = _core.error_of(exc)
                 finally:
@@ -215,6 +218,10 @@ class AsyncRewardClient:
                     )
                 return
             code, details = failure
+            if batched and code == grpc.StatusCode.UNIMPLEMENTED:
+                self._batched_stream = False  # a server from before ScoreStreamBatched
+                attempt -= 1
+                continue
             delay = cfg.retry.delay(code, attempt)
             if delay is None:
                 for r in _core.rpc_failure(

@@ -103,6 +103,9 @@ class RewardClient:
         )
         self._sticky_stub = pb_grpc.RewardServiceStub(self._sticky)
         self._pool: ThreadPoolExecutor | None = None
+        # stream() uses ScoreStreamBatched (a message per group of ready results, not per result)
+        # and falls back to ScoreStream once, for good, against a server that lacks it.
+        self._batched_stream = True
         self._lock = threading.Lock()
         self._closed = False
 
@@ -208,7 +211,7 @@ class RewardClient:
     ) -> Iterator[Result]:
         """Yield results as the server finishes them (any order; ``Result.index`` says which item).
 
-        Each chunk is one ScoreStream call. On UNAVAILABLE mid-stream only the items not yet answered
+        Each chunk is one ScoreStreamBatched call (ScoreStream on servers without it). On UNAVAILABLE mid-stream only the items not yet answered
         are sent again. Closing the iterator early cancels the calls still running.
         """
         _, chunks = self._cfg.chunks(items, task, options)
@@ -252,14 +255,18 @@ class RewardClient:
         attempt = 0
         while not ctl.stopped:
             attempt += 1
-            call = self._stub().ScoreStream(current.request, timeout=cfg.timeout_s, metadata=cfg.metadata)
+            batched = self._batched_stream
+            stub = self._stub()
+            rpc = stub.ScoreStreamBatched if batched else stub.ScoreStream
+            call = rpc(current.request, timeout=cfg.timeout_s, metadata=cfg.metadata)
             ctl.add(call)
             try:
                 for msg in call:
-                    k = positions[msg.index] if msg.index < len(positions) else None
-                    if k in pending:
-                        del pending[k]
-                        yield _core.decode_result(msg, chunk.indices[k], cfg.none_on_error)
+                    for res in msg.results if batched else (msg,):
+                        k = positions[res.index] if res.index < len(positions) else None
+                        if k in pending:
+                            del pending[k]
+                            yield _core.decode_result(res, chunk.indices[k], cfg.none_on_error)
                 for k in pending:
                     yield _core.failure_result(
                         chunk, k, "internal_error", "missing_result", cfg.none_on_error
@@ -269,6 +276,10 @@ class RewardClient:
                 if ctl.stopped:
                     return
                 code, details = _core.error_of(exc)
+                if batched and code == grpc.StatusCode.UNIMPLEMENTED:
+                    self._batched_stream = False  # a server from before ScoreStreamBatched
+                    attempt -= 1
+                    continue
                 delay = cfg.retry.delay(code, attempt)
                 if delay is None:
                     yield from _core.rpc_failure(

@@ -44,6 +44,11 @@ class RewardServiceStub:
                 request_serializer=rewardgym_dot_v1_dot_reward__pb2.ScoreRequest.SerializeToString,
                 response_deserializer=rewardgym_dot_v1_dot_reward__pb2.ScoreResult.FromString,
                 _registered_method=True)
+        self.ScoreStreamBatched = channel.unary_stream(
+                '/rewardgym.v1.RewardService/ScoreStreamBatched',
+                request_serializer=rewardgym_dot_v1_dot_reward__pb2.ScoreRequest.SerializeToString,
+                response_deserializer=rewardgym_dot_v1_dot_reward__pb2.ScoreResponse.FromString,
+                _registered_method=True)
         self.ListTasks = channel.unary_unary(
                 '/rewardgym.v1.RewardService/ListTasks',
                 request_serializer=rewardgym_dot_v1_dot_reward__pb2.ListTasksRequest.SerializeToString,
@@ -78,6 +83,15 @@ class RewardServiceServicer:
 
     def ScoreStream(self, request, context):
         """Score the same batch, sending each result the moment it is ready (carries its index).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ScoreStreamBatched(self, request, context):
+        """The same stream with results grouped: each message holds every result that was ready when it
+        was sent (each carries its index), so nothing waits, and a batch of thousands costs tens of
+        messages instead of thousands. What the clients' stream() uses.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -122,6 +136,11 @@ def add_RewardServiceServicer_to_server(servicer, server):
                     servicer.ScoreStream,
                     request_deserializer=rewardgym_dot_v1_dot_reward__pb2.ScoreRequest.FromString,
                     response_serializer=rewardgym_dot_v1_dot_reward__pb2.ScoreResult.SerializeToString,
+            ),
+            'ScoreStreamBatched': grpc.unary_stream_rpc_method_handler(
+                    servicer.ScoreStreamBatched,
+                    request_deserializer=rewardgym_dot_v1_dot_reward__pb2.ScoreRequest.FromString,
+                    response_serializer=rewardgym_dot_v1_dot_reward__pb2.ScoreResponse.SerializeToString,
             ),
             'ListTasks': grpc.unary_unary_rpc_method_handler(
                     servicer.ListTasks,
@@ -198,6 +217,33 @@ class RewardService:
             '/rewardgym.v1.RewardService/ScoreStream',
             rewardgym_dot_v1_dot_reward__pb2.ScoreRequest.SerializeToString,
             rewardgym_dot_v1_dot_reward__pb2.ScoreResult.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ScoreStreamBatched(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/rewardgym.v1.RewardService/ScoreStreamBatched',
+            rewardgym_dot_v1_dot_reward__pb2.ScoreRequest.SerializeToString,
+            rewardgym_dot_v1_dot_reward__pb2.ScoreResponse.FromString,
             options,
             channel_credentials,
             insecure,
