@@ -167,6 +167,29 @@ def test_stream_resumes_across_server_restart(rg_server):
     assert all((r.reward, r.status) == expected(r.index) for r in results)
 
 
+def test_stream_falls_back_to_score_stream_on_an_older_server(rg_server_factory):
+    legacy = rg_server_factory(workers=1, module="tests.legacy_server")
+    rec = SyncRecorder()
+    with RewardClient(legacy.address, chunk_size=4, interceptors=[rec]) as rc:
+        results = list(rc.stream(batch(10)))
+        # the 3 chunks run concurrently: each may try the batched call once before the switch
+        assert 1 <= rec.calls["ScoreStreamBatched"] <= 3 and rec.calls["ScoreStream"] == 3
+        tried = rec.calls["ScoreStreamBatched"]
+        again = list(rc.stream(batch(3)))
+    assert sorted(r.index for r in results) == list(range(10)) and len(again) == 3
+    assert all((r.reward, r.status) == expected(r.index) for r in results)
+    assert rec.calls["ScoreStreamBatched"] == tried and rec.calls["ScoreStream"] == 4, "switched for good"
+
+    async def go() -> tuple[list, list]:
+        async with AsyncRewardClient(legacy.address) as ac:
+            first = [r async for r in ac.stream(batch(5))]  # UNIMPLEMENTED would raise without the fallback
+            return first, [r async for r in ac.stream(batch(4))]
+
+    first, second = asyncio.run(go())
+    assert sorted(r.index for r in first) == list(range(5)) and sorted(r.index for r in second) == list(range(4))
+    assert all((r.reward, r.status) == expected(r.index) for r in first + second)
+
+
 def test_bad_token_raises_at_once(rg_server_factory):
     server = rg_server_factory(token="s3cret")
     rec = SyncRecorder()
