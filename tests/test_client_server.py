@@ -160,8 +160,10 @@ def test_stream_resumes_across_server_restart(rg_server):
         rg_server.address, retries=60, backoff_s=0.1, max_backoff_s=0.5, interceptors=[rec]
     ) as rc:
         rg_server.stop()
-        threading.Timer(0.8, rg_server.start).start()
+        restart = threading.Timer(0.8, rg_server.start)
+        restart.start()
         results = list(rc.stream(batch(10)))
+        restart.join(60)  # the stream may finish before start() has seen the server healthy
     assert rec.calls["ScoreStreamBatched"] > 1
     assert sorted(r.index for r in results) == list(range(10))
     assert all((r.reward, r.status) == expected(r.index) for r in results)
