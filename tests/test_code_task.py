@@ -162,6 +162,25 @@ def test_all_or_nothing_stops_at_first_failure(task: CodeTask) -> None:
     assert v.reward == pytest.approx(0.8) and v.detail == "AC,AC,WA,AC,AC", v
 
 
+def test_installed_packages_and_modules_the_zygote_does_not_preload(task: CodeTask) -> None:
+    """The zygote runs without `site` and without `threading` loaded (cheaper forks): a run must still
+    import what the server's environment has installed (numpy here) and use threads and subprocess."""
+    ref = {"language": "python", "tests": [{"input": "3\n", "output": "6\n6\n6"}]}
+    code = (
+        "```python\n"
+        "import numpy as np, threading, queue, subprocess\n"
+        "n = int(input())\n"
+        "print(int(np.array([n, n]).sum()))\n"
+        "q = queue.Queue()\n"
+        "t = threading.Thread(target=lambda: q.put(2 * n)); t.start(); t.join()\n"
+        "print(q.get())\n"
+        "print(len(subprocess.__name__) - 4)\n"
+        "```"
+    )
+    v = score(task, code, ref)
+    assert (v.status, v.reward) == (Status.OK, 1.0), v
+
+
 def test_call_reference(task: CodeTask) -> None:
     ref = {"language": "python", "fn_name": "twosum", "tests": [
         {"input": [[2, 7, 11, 15], 9], "output": [0, 1]}, {"input": [[3, 2, 4], 6], "output": [1, 2]}]}
