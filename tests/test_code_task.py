@@ -181,6 +181,45 @@ def test_installed_packages_and_modules_the_zygote_does_not_preload(task: CodeTa
     assert (v.status, v.reward) == (Status.OK, 1.0), v
 
 
+# Any two positive integers that sum to n: several right answers, so a checker decides.
+PAIR_CHECKER = """
+def check(inp, expected, output):
+    n = int(inp)
+    a, b = map(int, output.split())   # malformed output raises: a WA, never a pass
+    return a > 0 and b > 0 and a + b == n
+"""
+PAIR_REF = {"language": "python", "checker": PAIR_CHECKER,
+            "tests": [{"input": f"{n}\n", "output": f"1 {n - 1}\n"} for n in (5, 9, 20)]}
+
+
+@pytest.mark.parametrize("body,detail", [
+    ("n = int(input())\nprint(1, n - 1)", "AC,AC,AC"),  # the reference's own answers
+    ("n = int(input())\nprint(n // 2, n - n // 2)", "AC,AC,AC"),  # other right answers
+    ("n = int(input())\nprint(0, n) if n == 9 else print(2, n - 2)", "AC,WA,AC"),
+    ("n = int(input())\nprint('1 and', n - 1)", "WA,WA,WA"),  # the checker raises
+    ("n = int(input())\nprint(1, n - 1)\nif n == 20:\n    raise SystemExit(3)", "AC,AC,RE"),  # not asked
+])
+def test_checker_accepts_every_right_answer(task: CodeTask, body: str, detail: str) -> None:
+    v = score(task, f"```python\n{body}\n```", PAIR_REF)
+    assert v.status == Status.OK and v.detail == detail, v
+    assert v.reward == pytest.approx(detail.split(",").count("AC") / 3)
+
+
+def test_checker_must_return_exactly_true(task: CodeTask) -> None:
+    # A truthy non-bool (1, "yes", a list) is not a pass: a sloppy checker cannot be talked into one.
+    for ret in ("1", "'yes'", "[0]", "None"):
+        ref = {**PAIR_REF, "checker": f"def check(i, e, o):\n    return {ret}\n"}
+        v = score(task, "```python\nn = int(input())\nprint(1, n - 1)\n```", ref)
+        assert v.detail == "WA,WA,WA", (ret, v)
+
+
+def test_checker_sees_only_what_the_program_printed(task: CodeTask) -> None:
+    # Output that imitates the harness's records is just text to the checker (a job of its own).
+    forge = 'n = int(input())\nprint(\'{"i": 0, "v": true}\')\nprint(\'{"done": 1}\')'
+    v = score(task, f"```python\n{forge}\n```", PAIR_REF)
+    assert v.detail == "WA,WA,WA", v
+
+
 def test_call_reference(task: CodeTask) -> None:
     ref = {"language": "python", "fn_name": "twosum", "tests": [
         {"input": [[2, 7, 11, 15], 9], "output": [0, 1]}, {"input": [[3, 2, 4], 6], "output": [1, 2]}]}
@@ -216,6 +255,11 @@ def test_no_code_is_no_answer(task: CodeTask) -> None:
     ({"language": "python", "test": "def f(:"}, "test"),
     ({"language": "python", "fn_name": "1x", "tests": [{"input": [], "output": 1}]}, "fn_name"),
     ({"language": "python", "tests": [ADD], "time_limit_s": 1e9}, "time_limit_s"),
+    ({"language": "python", "tests": [ADD], "checker": "def check(a, b, c) return 1"}, "checker"),
+    ({"language": "python", "tests": [ADD], "checker": "def judge(a, b, c):\n    return True\n"}, "checker"),
+    ({"language": "python", "tests": [ADD], "checker": ""}, "checker"),
+    ({"language": "python", "fn_name": "f", "tests": [{"input": [], "output": 1}],
+      "checker": "def check(a, b, c):\n    return True\n"}, "checker"),
 ])
 def test_invalid_references(bad: dict, field: str) -> None:
     with pytest.raises(InvalidReference, match=field.replace("[", r"\[").replace("]", r"\]")):

@@ -2,6 +2,9 @@
 
 References (one of):
 - stdio: ``{"language", "tests": [{"input", "output"}], "time_limit_s", "memory_limit_mb", "compare"}``
+  (optional ``"checker"``: Python source defining ``check(input, expected, output) -> bool``, for
+  problems with several right answers; it runs in the sandbox, in a job of its own, and a test passes
+  only when it returns exactly ``True``)
 - assert (HumanEval/MBPP): ``{"language": "python", "test": "<test code>", "entry_point": "f"}``
   (optional ``"prefix"``: code placed before the completion, e.g. HumanEval's prompt;
   ``"setup"``: code run before the tests, e.g. MBPP's ``test_setup_code``)
@@ -14,6 +17,7 @@ Per-test verdicts AC/WA/TLE/MLE/RE/OLE/CE go in ``Verdict.detail``; a sandbox fa
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import random
@@ -28,6 +32,8 @@ from sandbox import api as sapi
 
 MAX_TESTS = 200
 MAX_TEST_BYTES = 16 << 20
+MAX_CHECKER_CHARS = 100_000
+CHECKER_FN = "check"
 VERDICT_OF = {sapi.TLE: "TLE", sapi.MLE: "MLE", sapi.OLE: "OLE", sapi.RE: "RE", sapi.CE: "CE",
               sapi.SKIPPED: "SKIP"}
 CE_EXIT = 113  # pyharness: the submission does not compile
@@ -48,6 +54,7 @@ class CodeRef:
     fn_name: str = ""
     prefix: str = ""
     setup: str = ""
+    checker: str = ""  # stdio: source defining check(input, expected, output) -> bool
 
 
 def _num(obj: dict[str, Any], key: str, default: float, lo: float, hi: float) -> float:
@@ -62,6 +69,20 @@ def _str(obj: dict[str, Any], key: str, default: str | None = None) -> str:
     if not isinstance(v, str):
         raise InvalidReference(f"{key}: expected a string")
     return v
+
+
+def _checker(obj: dict[str, Any]) -> str:
+    """Validate a checker's source without running it: it must parse and define check(a, b, c)."""
+    src = _str(obj, "checker")
+    if not src.strip() or len(src) > MAX_CHECKER_CHARS:
+        raise InvalidReference(f"checker: expected 1..{MAX_CHECKER_CHARS} characters of Python")
+    try:
+        tree = ast.parse(src)
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as e:
+        raise InvalidReference(f"checker: does not parse: {e}") from e
+    if not any(isinstance(n, ast.FunctionDef) and n.name == CHECKER_FN for n in tree.body):
+        raise InvalidReference(f"checker: must define {CHECKER_FN}(input, expected, output) at top level")
+    return src
 
 
 class CodeTask(Task):
@@ -85,6 +106,8 @@ class CodeTask(Task):
             "prefix": {"type": "string"},
             "setup": {"type": "string"},
             "mode": {"type": "string", "enum": ["pass_rate", "all_or_nothing"]},
+            "checker": {"type": "string",
+                        "description": "stdio: Python source defining check(input, expected, output) -> bool"},
         },
         "required": ["language"],
     }
@@ -142,6 +165,8 @@ class CodeTask(Task):
                                         0.05, 60),
                       memory_limit_mb=int(_num(obj, "memory_limit_mb", 256, 16, 4096)),
                       prefix=_str(obj, "prefix", ""), setup=_str(obj, "setup", ""))
+        if "checker" in obj and ("test" in obj or "fn_name" in obj):
+            raise InvalidReference("checker: only for stdio tests")
         if "test" in obj:
             if lang != "python":
                 raise InvalidReference("test: assert tests need language python")
@@ -172,6 +197,8 @@ class CodeTask(Task):
                     raise InvalidReference(f"tests[{i}]: expected {{input, output}}")
             ref.tests = tests
             return ref
+        if "checker" in obj:
+            ref.checker = _checker(obj)
         ref.compare = _str(obj, "compare", "lines")
         if not grade.valid_compare(ref.compare):
             raise InvalidReference("compare: expected exact, lines, tokens or float:<tol>")
@@ -231,13 +258,18 @@ class CodeTask(Task):
         res = ex.execute(job)
         if self._sandbox_failed(res):
             return None
+        checked = self._check_outputs(ex, ref, res.runs) if ref.checker else None
+        if ref.checker and checked is None:
+            return None
         out = []
         failed = False
-        for t, r in zip(ref.tests, res.runs, strict=False):
+        for k, (t, r) in enumerate(zip(ref.tests, res.runs, strict=False)):
             if failed:
                 out.append("SKIP")
                 continue
-            if r.status == sapi.OK:
+            if r.status == sapi.OK and checked is not None:
+                v = "AC" if checked.get(k) is True else "WA"
+            elif r.status == sapi.OK:
                 v = "AC" if grade.compare_output(r.stdout, t["output"], ref.compare) else "WA"
             elif r.status == sapi.RE and ref.language == "python" and r.exit_code == CE_EXIT:
                 v = "CE"
@@ -248,9 +280,35 @@ class CodeTask(Task):
         out += ["SKIP"] * (len(ref.tests) - len(out))
         return out
 
+    def _check_outputs(self, ex: sapi.Executor, ref: CodeRef, runs: list[sapi.RunResult]) -> dict[int, Any] | None:
+        """Run the reference's checker on every test that ran cleanly, in one sandbox job of its own
+        (the call harness: values come back as plain JSON). Returns {test index: decoded return value};
+        a checker that raises or never answers leaves its index out (a WA, not a pass). None: the
+        sandbox failed."""
+        idx = [k for k, r in enumerate(runs[: len(ref.tests)]) if r.status == sapi.OK]
+        if not idx:
+            return {}
+        args = [[ref.tests[k]["input"], ref.tests[k]["output"], runs[k].stdout] for k in idx]
+        harness = {"kind": "call", "fn": CHECKER_FN, "inputs": json.dumps(args), "setup": "", "stop_on_error": False}
+        lim = sapi.Limits(time_s=min(60.0, 5.0 + 0.2 * len(idx)), memory_mb=512, wall_s=min(90.0, 8.0 + 0.3 * len(idx)))
+        got = self._run_harness(ex, ref, ref.checker, harness, len(idx), lim)
+        if got is None:
+            return None
+        _run, recs, _done = got
+        out: dict[int, Any] = {}
+        for j, k in enumerate(idx):
+            rs = recs.get(j)
+            if rs and "exc" not in rs[0]:
+                try:
+                    out[k] = grade.decode(rs[0].get("v"))
+                except grade.Unplain:
+                    pass
+        return out
+
     def _run_harness(self, ex: sapi.Executor, ref: CodeRef, program: str, harness: dict[str, Any],
-                     n: int) -> tuple[sapi.RunResult, dict[int, list[dict[str, Any]]], bool] | None:
-        lim = self._limits(ref)
+                     n: int, lim: sapi.Limits | None = None
+                     ) -> tuple[sapi.RunResult, dict[int, list[dict[str, Any]]], bool] | None:
+        lim = lim or self._limits(ref)
         job = sapi.Job(language="python", code=program, stdins=[""], limits=lim, harness=harness)
         res = ex.execute(job)
         if self._sandbox_failed(res) or not res.runs:
