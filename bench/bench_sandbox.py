@@ -33,7 +33,6 @@ from bench._results import write_section
 from envs.code import CodeTask
 from sandbox import Job, LocalConfig, start_local
 
-DATA = shared_data()
 PROG = "n = int(input())\nprint(sum(i * i for i in range(n)))\n"
 CLIENTS = 2 * (os.cpu_count() or 1)
 
@@ -90,7 +89,7 @@ def overhead(ex, n: int) -> tuple[list[float], list[float]]:  # noqa: ANN001
 
 
 def humaneval(task: CodeTask) -> tuple[int, int, float]:
-    with gzip.open(DATA / "humaneval" / "HumanEval.jsonl.gz", "rt") as f:
+    with gzip.open(shared_data() / "humaneval" / "HumanEval.jsonl.gz", "rt") as f:
         rows = [json.loads(x) for x in f]
     t = time.perf_counter()
 
