@@ -40,7 +40,8 @@ class ServerProc:
                *self.extra]
         if self.token:
             cmd += ["--token", self.token]
-        env = {**os.environ, "PYTHONPATH": str(ROOT), **self.env}
+        path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
+        env = {**os.environ, "PYTHONPATH": path, **self.env}
         self.log.parent.mkdir(exist_ok=True)
         with open(self.log, "ab") as log:
             self.proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
