@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import json
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterable
 from typing import Any
 
 import grpc
@@ -45,30 +45,32 @@ class RewardServicer(pb_grpc.RewardServiceServicer):
 
     async def ScoreStream(self, request: pb.ScoreRequest,
                           context: grpc.aio.ServicerContext) -> AsyncIterator[pb.ScoreResult]:
-        t0 = time.perf_counter()
-        n = 0
-        try:
-            async with contextlib.aclosing(self._ready_groups(request, context)) as groups:
-                async for group in groups:
-                    n += len(group)
-                    for res in group:
-                        yield result_to_proto(res)
-        finally:  # also when the client went away: _ready_groups then drops its pending work
-            if self.metrics is not None:
-                self.metrics.observe_rpc("ScoreStream", time.perf_counter() - t0, n)
+        stream = self._stream("ScoreStream", request, context, lambda g: map(result_to_proto, g))
+        async with contextlib.aclosing(stream):  # closed at once when the client goes away
+            async for msg in stream:
+                yield msg
 
     async def ScoreStreamBatched(self, request: pb.ScoreRequest,
                                  context: grpc.aio.ServicerContext) -> AsyncIterator[pb.ScoreResponse]:
+        stream = self._stream("ScoreStreamBatched", request, context, lambda g: (response_from_results(g),))
+        async with contextlib.aclosing(stream):
+            async for msg in stream:
+                yield msg
+
+    async def _stream(self, rpc: str, request: pb.ScoreRequest, context: grpc.aio.ServicerContext,
+                      encode: Callable[[list[Result]], Iterable[Any]]) -> AsyncIterator[Any]:
+        """The messages ``encode`` makes of each group of ready results, as they become ready."""
         t0 = time.perf_counter()
         n = 0
         try:
             async with contextlib.aclosing(self._ready_groups(request, context)) as groups:
                 async for group in groups:
                     n += len(group)
-                    yield response_from_results(group)
-        finally:
+                    for msg in encode(group):
+                        yield msg
+        finally:  # also when the client went away: _ready_groups then drops its pending work
             if self.metrics is not None:
-                self.metrics.observe_rpc("ScoreStreamBatched", time.perf_counter() - t0, n)
+                self.metrics.observe_rpc(rpc, time.perf_counter() - t0, n)
 
     async def _ready_groups(self, request: pb.ScoreRequest,
                             context: grpc.aio.ServicerContext) -> AsyncIterator[list[Result]]:
