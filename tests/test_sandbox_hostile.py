@@ -55,12 +55,14 @@ def _passwd_digest() -> str:
         return hashlib.sha256(f.read()).hexdigest()
 
 
-@pytest.fixture(scope="module", params=["local", "docker"])
+@pytest.fixture(scope="module", params=["local", "local-scope-run", "docker"])
 def backend(request: pytest.FixtureRequest) -> Iterator[tuple[str, Executor, object]]:
-    if request.param == "local":
+    if request.param.startswith("local"):
         from sandbox import LocalConfig, start_local
 
-        h = start_local(LocalConfig(workers=2), export_env=False)
+        # scope=run: brand-new namespaces for every run (one clone) instead of per-slot ones
+        extra = {"scope": "run"} if request.param == "local-scope-run" else {}
+        h = start_local(LocalConfig(workers=2, extra=extra), export_env=False)
     else:
         from sandbox.docker_pool import DockerConfig, start_docker
 
@@ -79,7 +81,7 @@ def _healthy(ex: Executor) -> None:
 def _no_leftovers(name: str, handle: object) -> None:
     deadline = time.monotonic() + 5
     while True:
-        if name == "local":
+        if name.startswith("local"):
             base = handle.info["uid_base"]  # type: ignore[attr-defined]
             left = _slot_processes(base, base + handle.info["uid_span"] - 1)  # type: ignore[attr-defined]
         else:
@@ -140,7 +142,7 @@ def test_mixed_load(backend: tuple[str, Executor, object]) -> None:
         r = ex.execute(Job("python", case[3], limits=lim))
         return (r.error or r.runs[0].status), time.perf_counter() - t
 
-    n = 2 * (os.cpu_count() or 1) * (2 if name == "local" else 1)
+    n = 2 * (os.cpu_count() or 1) * (2 if name.startswith("local") else 1)
     with cf.ThreadPoolExecutor(n) as pool:
         results = list(pool.map(one, jobs))
     lat = sorted(t for _, t in results)
@@ -148,7 +150,7 @@ def test_mixed_load(backend: tuple[str, Executor, object]) -> None:
     assert not errors, errors[:5]
     p99 = lat[int(0.99 * len(lat)) - 1]
     # docker recycles a container after every killed run (~1 s to start one): a looser bound
-    assert p99 < (10.0 if name == "local" else 30.0), p99
+    assert p99 < (10.0 if name.startswith("local") else 30.0), p99
     _no_leftovers(name, handle)
     _healthy(ex)
     if rss0:
