@@ -91,7 +91,10 @@ def _wrap(s: str) -> str:
 
 
 def run_math_verify(rows: list[Row], wrap: bool = False) -> tuple[list[bool], list[float]]:
-    from math_verify import parse, verify
+    try:
+        from math_verify import parse, verify
+    except ModuleNotFoundError:
+        raise SystemExit('bench_math compares against Math-Verify: pip install ".[bench]" first') from None
 
     verdicts, lat = [], []
     for row in rows:

@@ -150,9 +150,8 @@ def main() -> None:
         workers = handle.info.get("workers")
     finally:
         handle.close()
-    ratios = sorted(r[2] / r[0] for r in rounds)
-    ratios_bin = sorted(r[2] / r[1] for r in rounds)
-    ratio, ratio_bin = statistics.median(ratios), statistics.median(ratios_bin)
+    ratio = statistics.median(r[2] / r[0] for r in rounds)
+    ratio_bin = statistics.median(r[2] / r[1] for r in rounds)
     rps = statistics.median(r[2] for r in rounds)
     base = statistics.median(r[0] for r in rounds)
     base_bin = statistics.median(r[1] for r in rounds)

@@ -33,13 +33,9 @@ class TokenAuth(grpc.aio.ServerInterceptor):
         async def deny(request: Any, context: grpc.aio.ServicerContext) -> None:
             await context.abort(grpc.StatusCode.UNAUTHENTICATED, "missing or wrong bearer token")
 
-        self._deny_unary = grpc.unary_unary_rpc_method_handler(deny)
-
-        async def deny_stream(request: Any, context: grpc.aio.ServicerContext) -> Any:
-            await context.abort(grpc.StatusCode.UNAUTHENTICATED, "missing or wrong bearer token")
-            yield  # pragma: no cover - makes this an async generator
-
-        self._deny_stream = grpc.unary_stream_rpc_method_handler(deny_stream)
+        # The abort ends the call before any response message, so this one unary handler denies
+        # streaming methods too (ScoreStream*, reflection): nothing here depends on method names.
+        self._deny = grpc.unary_unary_rpc_method_handler(deny)
 
     async def intercept_service(self, continuation: Callable[[Any], Awaitable[Any]],
                                 details: grpc.HandlerCallDetails) -> Any:
@@ -49,7 +45,7 @@ class TokenAuth(grpc.aio.ServerInterceptor):
         got_b = got.encode() if isinstance(got, str) else got
         if hmac.compare_digest(got_b, self.expected):
             return await continuation(details)
-        return self._deny_stream if details.method.endswith(("/ScoreStream", "/ScoreStreamBatched")) else self._deny_unary
+        return self._deny
 
 
 class Server:

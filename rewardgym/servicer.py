@@ -79,7 +79,7 @@ class RewardServicer(pb_grpc.RewardServiceServicer):
         ready: asyncio.Queue[Result | None] = asyncio.Queue()
         job = asyncio.ensure_future(self.engine.score(items_from_request(request), options_from_proto(request.options),
                                                       _deadline(context), ready.put_nowait))
-        job.add_done_callback(lambda _: ready.put_nowait(None))
+        job.add_done_callback(lambda _: ready.put_nowait(None))  # wakes us if the engine fails
         try:
             done = False
             while not done:
@@ -91,9 +91,9 @@ class RewardServicer(pb_grpc.RewardServiceServicer):
                     group.pop()
                 if group:
                     yield group  # type: ignore[misc] - None only ever comes last
-            job.result()
+            job.result()  # re-raises an engine failure as an RPC error
         finally:
-            if not job.done():
+            if not job.done():  # the client went away: drop its pending work
                 job.cancel()
 
     async def ListTasks(self, request: pb.ListTasksRequest, context: grpc.aio.ServicerContext) -> pb.ListTasksResponse:

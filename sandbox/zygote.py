@@ -312,9 +312,6 @@ class Zygote:
         os.closerange(self._st + 1, 1 << 20)
         if self.cgroup:  # the run, never its zygote (which shares the slot cgroup), is the OOM victim
             _write_file("/proc/self/oom_score_adj", "1000")
-        if os.environ != RUN_ENV:  # setup() made the zygote's own environment RUN_ENV: normally a no-op
-            os.environ.clear()
-            os.environ.update(RUN_ENV)
         if self.setuid:
             os.setgroups([])
             os.setresgid(self.uid, self.uid, self.uid)
