@@ -302,6 +302,19 @@ def decode_result(msg: pb.ScoreResult, index: int, none_on_error: bool) -> Resul
     )
 
 
+def stream_results(
+    msg: Any, batched: bool, positions: list[int], pending: dict[int, None], chunk: Chunk, none_on_error: bool
+) -> Iterator[Result]:
+    """The results one stream message carries (a ScoreResponse group when ``batched``, else a single
+    ScoreResult) for chunk positions still pending; each is taken out of ``pending`` as it is yielded.
+    ``positions`` maps the index in the request actually sent (a retry re-sends a subset) to the chunk's."""
+    for res in msg.results if batched else (msg,):
+        k = positions[res.index] if res.index < len(positions) else None
+        if k in pending:
+            del pending[k]
+            yield decode_result(res, chunk.indices[k], none_on_error)
+
+
 def failure_result(chunk: Chunk, k: int, status: str, detail: str, none_on_error: bool) -> Result:
     return Result(
         index=chunk.indices[k],

@@ -202,11 +202,9 @@ class AsyncRewardClient:
                     failure: tuple[Any, str] | None = None
                     try:
                         async for msg in call:
-                            for res in msg.results if batched else (msg,):
-                                k = positions[res.index] if res.index < len(positions) else None
-                                if k in pending:
-                                    del pending[k]
-                                    yield _core.decode_result(res, chunk.indices[k], cfg.none_on_error)
+                            for res in _core.stream_results(msg, batched, positions, pending, chunk,
+                                                            cfg.none_on_error):
+                                yield res
                     except grpc.aio.AioRpcError as exc:
                         failure = _core.error_of(exc)
                 finally:

@@ -262,11 +262,7 @@ class RewardClient:
             ctl.add(call)
             try:
                 for msg in call:
-                    for res in msg.results if batched else (msg,):
-                        k = positions[res.index] if res.index < len(positions) else None
-                        if k in pending:
-                            del pending[k]
-                            yield _core.decode_result(res, chunk.indices[k], cfg.none_on_error)
+                    yield from _core.stream_results(msg, batched, positions, pending, chunk, cfg.none_on_error)
                 for k in pending:
                     yield _core.failure_result(
                         chunk, k, "internal_error", "missing_result", cfg.none_on_error
