@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from envs.math.extract import ANCHOR, TAIL, answer_tag, boxed_group, strip_think
+from envs.spans import ANCHOR, TAIL, answer_tag, boxed_group, strip_think
 from envs.math.normalize import clean_latex, unwrap
 
 _GOLD = re.compile(r"\s*\(?([A-Z])\)?(?:[.:)]?\s+[A-Za-z].*)?\s*", re.S)
