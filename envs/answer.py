@@ -99,7 +99,9 @@ def after_words(text: str, end: int) -> str:
     stop = _SENTENCE_END.search(window)
     window = window[:stop.start()] if stop else window
     explain = _EXPLAIN.search(window)
-    return window[:explain.start()] if explain else window
+    window = window[:explain.start()] if explain else window
+    eq = window.find("=")  # "\boxed{(8-5)*10-6} = 24": the value it makes, not another answer
+    return window[:eq] if eq >= 0 else window
 
 
 def around(text: str, start: int, end: int, span: str = "") -> frozenset[str]:
@@ -145,10 +147,13 @@ def _narrowed(span: str) -> Candidate | None:
 
 
 def candidates(text: str, *, fallback: str = "last_sentence", require_marked: bool = False,
-               strict_think: bool = False) -> list[Candidate]:
-    """Answer spans in priority order (see the module docstring)."""
+               strict_think: bool = False, join_boxes: bool = True, read_inside: bool = True) -> list[Candidate]:
+    """Answer spans in priority order (see the module docstring). ``join_boxes=False`` takes the
+    last box alone; ``read_inside=False`` takes an ``<answer>`` block whole, never its sentences."""
     body = strip_think(text, strict_think)
     tag = answer_tag(body)
+    if tag is not None and not read_inside:
+        return [Candidate(tag, "answer_tag")]
     if tag is not None:
         box = boxed_group(tag)
         if box is not None:
@@ -162,6 +167,8 @@ def candidates(text: str, *, fallback: str = "last_sentence", require_marked: bo
         return [*inner, whole] if len(tag) > 200 or "\n" in tag.strip() else [whole, *inner]
     out: list[Candidate] = []
     box = boxed_group(body)
+    if box is not None and not join_boxes:
+        box = ([box[0][-1]], box[1], box[1] - len(box[0][-1]))
     fin = None if require_marked else final_answer(body)
     boxed = Candidate(", ".join(box[0]), "boxed", around(body, box[2], box[1] + 1, ", ".join(box[0]))) \
         if box else None
@@ -219,9 +226,12 @@ def candidates(text: str, *, fallback: str = "last_sentence", require_marked: bo
 
 
 def find_answer(text: str, *, fallback: str = "last_sentence", require_marked: bool = False,
-                strict_think: bool = False, allowed: frozenset[str] | set[str] = frozenset()) -> Found:
-    """The first candidate span, flagged as a hedge when it or its surroundings qualify it."""
-    found = candidates(text, fallback=fallback, require_marked=require_marked, strict_think=strict_think)
+                strict_think: bool = False, allowed: frozenset[str] | set[str] = frozenset(),
+                join_boxes: bool = True) -> Found:
+    """The first candidate span (an ``<answer>`` block whole), flagged as a hedge when it or the
+    words around it qualify it with anything outside ``allowed``."""
+    found = candidates(text, fallback=fallback, require_marked=require_marked, strict_think=strict_think,
+                       join_boxes=join_boxes, read_inside=False)
     if not found:
         return Found(None, "none")
     first = found[0]
