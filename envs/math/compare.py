@@ -26,6 +26,11 @@ class Policy:
     require_boxed: bool = False  # only <answer> blocks and \boxed{} count
     fallback: str = "last_sentence"  # last_sentence | none: where to look when nothing is marked
     strict_think: bool = False  # an unclosed <think> hides everything after it
+    rel_tol: float = -1.0  # < 0: unset (the strict number rules); else |pred - gold| <= rel_tol·|gold|
+
+    @property
+    def tolerance(self) -> float | None:
+        return self.rel_tol if self.rel_tol >= 0 else None
 
 
 ORDERED = {"tuple", "list", "iv", "mat"}
@@ -190,11 +195,11 @@ def equal(g: Node, p: Node, policy: Policy) -> tuple[bool, str]:
         return equal(g[2], p[2], policy)
     if gk == "asg":
         if pk == "rel" and g[3] is not None:
-            return relation_equal(g[3], p)
+            return relation_equal(g[3], p, policy.tolerance)
         return equal(g[2], p, policy)
     if pk == "asg":
         if gk == "rel" and p[3] is not None:
-            return relation_equal(g, p[3])
+            return relation_equal(g, p[3], policy.tolerance)
         return equal(g, p[2], policy)
     if gk == "rel" or pk == "rel":
         return _relation_vs(g, p, policy)
@@ -238,7 +243,7 @@ def _scalar_alternatives(g: Node, p: Node, policy: Policy) -> tuple[bool, str]:
     stage = "numeric"
     for ga in _strip_unit(g, policy):
         for pa in _strip_unit(p, policy):
-            ok, stage = scalar_equal(ga, pa)
+            ok, stage = scalar_equal(ga, pa, policy.tolerance)
             if ok:
                 return True, stage
     return False, stage
@@ -287,7 +292,7 @@ _FLIP = {"<": ">", ">": "<", "<=": ">=", ">=": "<=", "=": "=", "!=": "!="}
 
 def _relation_vs(g: Node, p: Node, policy: Policy) -> tuple[bool, str]:
     if g[0] == "rel" and p[0] == "rel":
-        return relation_equal(g, p)
+        return relation_equal(g, p, policy.tolerance)
     rel, other, rel_is_gold = (g, p, True) if g[0] == "rel" else (p, g, False)
     if other[0] in ("iv", "union", "tuple") and (rel_is_gold or policy.relation_vs_interval):
         as_set = inequality_set(rel)
@@ -324,7 +329,7 @@ def inequality_set(rel: Node) -> Node | None:
     return None
 
 
-def relation_equal(g: Node, p: Node) -> tuple[bool, str]:
+def relation_equal(g: Node, p: Node, rel_tol: float | None = None) -> tuple[bool, str]:
     gops, gs = g[1], g[2]
     pops, ps = p[1], p[2]
     if len(gops) != len(pops):
@@ -336,13 +341,13 @@ def relation_equal(g: Node, p: Node) -> tuple[bool, str]:
     if len(gops) == 1 and gops[0] in ("=", "<", "<=", ">", ">=", "!="):
         # Same left side and equal right sides is the cheap positive; anything else goes to
         # the proportionality test (2x+4y-3=0 vs y=-x/2+3/4).
-        if canon(gs[0]) == canon(ps[0]) and scalar_equal(gs[1], ps[1])[0]:
+        if canon(gs[0]) == canon(ps[0]) and scalar_equal(gs[1], ps[1], rel_tol)[0]:
             return True, "relation"
         a = ("+", (gs[0], ("neg", gs[1])))
         b = ("+", (ps[0], ("neg", ps[1])))
         return proportional(a, b, positive=gops[0] not in ("=", "!=")), "equation"
     for x, y in zip(gs, ps, strict=True):
-        if not scalar_equal(x, y)[0]:
+        if not scalar_equal(x, y, rel_tol)[0]:
             return False, "relation"
     return True, "relation"
 

@@ -29,6 +29,16 @@ class Refused(ArithmeticError):
     """Evaluation refused by a size/magnitude guard (or undefined here)."""
 
 
+class PrecisionLoss(Refused):
+    """A term of a sum is too small to survive the working precision (``\\pi + 10^{-100}`` at 40
+    digits): the caller re-evaluates with ``digits`` more digits or gives up; a value computed
+    without the term is never returned."""
+
+    def __init__(self, digits: int) -> None:
+        super().__init__(f"precision: {digits} digits needed")
+        self.digits = digits
+
+
 def _digits(q: Fraction) -> float:
     return math.log10(abs(q.numerator) + 1) + math.log10(q.denominator + 1)
 
@@ -172,7 +182,11 @@ def _num(node: Node, point: int) -> mpmath.mpc:
             return +mpmath.e
         raise Refused("infinity")
     if kind == "+":
-        return _check(mpmath.fsum(_num(t, point) for t in node[1]))
+        terms = [_num(t, point) for t in node[1]]
+        nonzero = [mpmath.mag(t) for t in terms if t != 0]
+        if len(nonzero) > 1 and max(nonzero) - min(nonzero) > mpmath.mp.prec - 24:
+            raise PrecisionLoss(int((max(nonzero) - min(nonzero)) * 0.302) + 10)
+        return _check(mpmath.fsum(terms))
     if kind == "*":
         prod = mpmath.mpf(1)
         for f in node[1]:

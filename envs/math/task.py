@@ -151,6 +151,7 @@ class MathTask(Task):
             "require_boxed": {"type": "boolean"},
             "fallback": {"enum": ["last_sentence", "none"]},
             "strict_think": {"type": "boolean"},
+            "rel_tol": {"type": "number", "minimum": 0, "exclusiveMaximum": 1},
         },
     }
     default_deadline_s = 2.0
@@ -181,6 +182,10 @@ class MathTask(Task):
         for f in fields(Policy):
             if f.name in obj:
                 val = obj[f.name]
+                if f.name == "rel_tol":
+                    if isinstance(val, bool) or not isinstance(val, int | float) or not 0 <= val < 1:
+                        raise InvalidReference("rel_tol: expected a number in [0, 1)")
+                    val = float(val)
                 if type(val) is not type(f.default):
                     raise InvalidReference(f"{f.name}: expected {type(f.default).__name__}")
                 kwargs[f.name] = val
