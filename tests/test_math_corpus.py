@@ -14,7 +14,7 @@ from collections import Counter
 import pytest
 
 from bench._data import shared_data
-from bench.bench_math import NUMBER_RULE_ROWS, POLICY_DEFAULTS, Row, load_corpus
+from bench.bench_math import POLICY_DEFAULTS, STRICT_ROWS, Row, load_corpus
 from envs.base import Status
 from envs.math import MathTask
 
@@ -79,7 +79,7 @@ def test_policy_rows_are_flagged_in_the_corpus(rows: list[Row]) -> None:
         assert key in by_key and by_key[key].policy, key
 
 
-SWITCHED = {**POLICY_DEFAULTS, **NUMBER_RULE_ROWS}
+SWITCHED = {**POLICY_DEFAULTS, **STRICT_ROWS}
 
 
 @pytest.mark.parametrize("key", sorted(k for k, v in SWITCHED.items() if v[1]))

@@ -12,7 +12,7 @@ from envs.answer import candidates, format_ok
 from envs.base import InvalidReference, Problem, Status, Task, Verdict
 from envs.hedge import qualifiers
 from envs.math.ast import CONTAINERS, Node
-from envs.math.compare import Policy, equal, items_of, typed
+from envs.math.compare import TRUST_CHAINS, Policy, equal, items_of, typed
 from envs.math.generate import sample_problem
 from envs.math.latex import ParseError, parse
 from envs.math.letters import gold_letter, pred_letter
@@ -55,6 +55,15 @@ MEMO_MAX_CHARS = 1000  # longer spans are analysed every time: the memo must not
 def analyse(span: str) -> Answer:
     """Normalise, parse and type one answer span (memoised for short spans: GRPO groups repeat)."""
     return _analyse_memo(span) if len(span) <= MEMO_MAX_CHARS else _analyse(span)
+
+
+def analyse_gold(span: str) -> Answer:
+    """A gold is analysed like an answer, but its equation chains are trusted as written."""
+    token = TRUST_CHAINS.set(True)
+    try:
+        return _analyse(span)
+    finally:
+        TRUST_CHAINS.reset(token)
 
 
 def clear_memo() -> None:
@@ -200,7 +209,7 @@ class MathTask(Task):
         ref = GoldRef(gold, policy, letter=gold_letter(gold))
         if ref.letter is None:
             span = gold_span(gold)
-            ref.answer = analyse(span)
+            ref.answer = analyse_gold(span)
             if ref.answer.norm.is_text and any(c.isdigit() for c in ref.answer.norm.text) \
                     and _SENTENCE.search(ref.answer.norm.text):  # a sentence holding the answer somewhere
                 raise InvalidReference(f"answer: no final answer could be read from {gold[:80]!r} "
