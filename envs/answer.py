@@ -53,12 +53,13 @@ THINK_OPEN, THINK_CLOSE = "<think>", "</think>"
 ANSWER_OPEN, ANSWER_CLOSE = "<answer>", "</answer>"
 CONTEXT = 120  # characters of context read on each side of a span
 # Where the words qualifying a value start: the last clause break before it.
-_CLAUSE_START = re.compile(r"[,;:!?،]\s|\.\s|\n|(?<![A-Za-z])(?:so|thus|therefore|hence|then|is|are|was|be|equals?|"
+_CLAUSE_START = re.compile(r"[,;:!?،]\s|\.\s|\n|(?<![A-Za-z])(?:so|thus|therefore|hence|then|is|are|was|be|equals|"
                            r"gives?|get|obtain|answer|[a-z]+['’]s)(?![A-Za-z])|=", re.I)
 # Where an explanation after a value starts ("3 because 1 + 2 = 3", "5, which is prime").
 _EXPLAIN = re.compile(r"[;]|(?<![A-Za-z\\])(?:because|since|as|which|where|given|due|by|using|when|so|thus|"
                       r"hence|therefore|for|with|that|after|per|in|on|of|is|are|was|this|it)(?![A-Za-z])",
                       re.I)
+_EXPLAIN_VERDICT = re.compile(_EXPLAIN.pattern.replace("|is|are|was|", "|"), re.I)
 _SENTENCE_END = re.compile(r"[.!?。！？](?=\s+[A-Z\\$*]|\s*$)|\n")
 _WORD_PAREN = re.compile(r"\s*\(\s*[A-Za-z][A-Za-z\s'\-]*\)\s*[.!]?\s*$")
 
@@ -93,12 +94,13 @@ def before_words(text: str, start: int) -> str:
     return window[cut:]
 
 
-def after_words(text: str, end: int) -> str:
-    """The words after ``end`` up to the end of the sentence or the start of an explanation."""
+def after_words(text: str, end: int, verdicts: bool = False) -> str:
+    """The words after ``end`` up to the end of the sentence or the start of an explanation
+    (with ``verdicts``, "is wrong" / "is not" are kept: they judge the value just given)."""
     window = text[end:end + CONTEXT]
     stop = _SENTENCE_END.search(window)
     window = window[:stop.start()] if stop else window
-    explain = _EXPLAIN.search(window)
+    explain = (_EXPLAIN_VERDICT if verdicts else _EXPLAIN).search(window)
     window = window[:explain.start()] if explain else window
     eq = window.find("=")  # "\boxed{(8-5)*10-6} = 24": the value it makes, not another answer
     return window[:eq] if eq >= 0 else window
@@ -107,7 +109,7 @@ def after_words(text: str, end: int) -> str:
 def around(text: str, start: int, end: int, span: str = "") -> frozenset[str]:
     """Qualifiers in the clause around ``text[start:end]``; ``several`` when other numbers follow."""
     after = after_words(text, end)
-    found = qualifiers(before_words(text, start)) | qualifiers(after)
+    found = qualifiers(before_words(text, start)) | qualifiers(after_words(text, end, verdicts=True))
     if bare_numbers(after) - bare_numbers(span):
         found.add("several")  # "\boxed{3} 4", "\boxed{3} (4)"
     return frozenset(found)
@@ -216,7 +218,7 @@ def candidates(text: str, *, fallback: str = "last_sentence", require_marked: bo
         late.append((spans[1], Candidate(joined, "last_math", around(body, spans[2], spans[1], joined))))
     if num:
         clause = before_words(body, num[2])
-        found = qualifiers(clause) | qualifiers(after_words(body, num[1]))
+        found = qualifiers(clause) | qualifiers(after_words(body, num[1], verdicts=True))
         if " or " not in num[0] and several(body[max(0, num[2] - 40):num[1]]):
             found.add("several")  # the last of a list: "1, 2, 3, 4"
         late.append((num[1], Candidate(num[0], "last_number", frozenset(found))))

@@ -7,7 +7,8 @@ which of them its gold makes legitimate (a gold ``x \\ge 3`` may be answered by 
 a list gold by "1 or 2" or "between 12 and 13").
 
 Qualifier names (stable, lower case): the word itself (``"not"``, ``"either"``, ``"or"``,
-``"at least"``, ``"between"``, ``"possibly"``, ``"one of"``, ``"approximately"`` …) and, for
+``"at least"``, ``"between"``, ``"possibly"``, ``"one of"``, ``"wrong"`` …; negated verbs such
+as "isn't" are ``"not"``, "ou"/"oder"/"或" are ``"or"``), ``"question"`` for a question mark, and for
 signs, ``"relation"`` (``≠ ≤ ≥ < > \\neq \\le \\ge``). Approximation words ("about 3") are not
 hedges: they name one value, whose precision the task's number rules judge.
 
@@ -22,12 +23,12 @@ import re
 # Word qualifiers, longest first inside each alternative so "at least" wins over "at".
 _WORDS = re.compile(
     r"(?<![A-Za-z\\])("
-    r"not|never|neither|nor|either|or|isn'?t|aren'?t|wasn'?t|can'?t|cannot|doesn'?t|won'?t"
+    r"not|never|neither|nor|either|or|ou|oder|或者|或|isn'?t|aren'?t|wasn'?t|can'?t|cannot|doesn'?t|won'?t"
     r"|at\s+least|at\s+most|no\s+more\s+than|no\s+less\s+than|no\s+fewer\s+than|more\s+than|less\s+than"
     r"|greater\s+than|smaller\s+than|fewer\s+than|larger\s+than|higher\s+than|lower\s+than|up\s+to"
     r"|between|possibly|maybe|perhaps|probably|likely|unlikely|might|could\s+be|may\s+be|guess|unsure"
     r"|uncertain|from|one\s+of|any\s+of|some\s+of|unless|except|otherwise|somewhere"
-    r"|and/or|whichever|depending|depends"
+    r"|and/or|whichever|depending|depends|wrong|incorrect|false|invalid|impossible"
     r")(?![A-Za-z])",
     re.I,
 )
@@ -41,6 +42,8 @@ def _name(word: str) -> str:
     w = " ".join(word.lower().replace("'", "").replace("’", "").split())
     if w in _NEGATIONS:
         return "not"
+    if w in ("ou", "oder", "或者", "或"):
+        return "or"
     return w
 
 
@@ -49,6 +52,8 @@ def qualifiers(text: str, signs: bool = True) -> set[str]:
     found = {_name(m.group(1)) for m in _WORDS.finditer(text)}
     if signs and _SIGNS.search(text):
         found.add("relation")
+    if "?" in text or "？" in text:
+        found.add("question")  # "3?": asked, not answered
     return found
 
 
