@@ -198,7 +198,8 @@ def candidates(text: str, *, fallback: str = "last_sentence", require_marked: bo
         return out
     stripped = body.strip()
     if 0 < len(stripped) <= 80 and "\n" not in stripped:
-        out.append(Candidate(stripped, "short"))
+        if not ANCHOR.search(stripped):  # "The answer is False": the anchor's span is the answer
+            out.append(Candidate(stripped, "short"))
         k = stripped.rfind(" is ")
         if k >= 0:  # "The angle is pi/4"
             out.append(Candidate(stripped[k + 4:], "short"))

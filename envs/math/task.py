@@ -28,6 +28,9 @@ _PROSE = re.compile(r"(?<![\\A-Za-z_{])(?!(?:sin|cos|tan|sec|csc|cot|log|exp|sqr
 _SENTENCE = re.compile(r"(?<![\\A-Za-z])[A-Za-z]{2,}\s+[A-Za-z]{2,}(?![A-Za-z]*\()")
 _DEC_COMMA = re.compile(r"(-?\d+),(\d+)")
 _PRIMARY = ("boxed",)  # a box is final; an <answer> block may be read further (inside itself only)
+# Spans the completion itself marks as its answer: a qualifier there is a hedge even when the
+# span does not parse ("<answer>5?</answer>", "the answer is at least 3").
+_MARKED = ("boxed", "answer_tag", "final_answer", "answer_anchor")
 
 
 @dataclass(slots=True)
@@ -237,7 +240,7 @@ class MathTask(Task):
         for cand in cands:
             a = analyse(cand.text)
             if a.node is not None or (a.norm.is_text and ref.answer is not None and ref.answer.norm.is_text) \
-                    or cand.source in _PRIMARY:
+                    or cand.source in _MARKED:
                 # Relation signs inside the span are typed by the parser; words and context are not.
                 bad = cand.hedge(ref.allowed, signs=False)
                 if bad:
