@@ -59,6 +59,7 @@ _CLAUSE_START = re.compile(r"[,;:!?،]\s|\.\s|\n|(?<![A-Za-z])(?:so|thus|therefo
 _EXPLAIN = re.compile(r"[;]|(?<![A-Za-z\\])(?:because|since|as|which|where|given|due|by|using|when|so|thus|"
                       r"hence|therefore|for|with|that|after|per|in|on|of|is|are|was|this|it)(?![A-Za-z])",
                       re.I)
+_LEAD_CUT = re.compile(r"[,;:.!?]\s|(?<![A-Za-z])(?:which|that|so|thus|hence|therefore|then)(?![A-Za-z])", re.I)
 _EXPLAIN_VERDICT = re.compile(_EXPLAIN.pattern.replace("|is|are|was|", "|"), re.I)
 _SENTENCE_END = re.compile(r"[.!?。！？](?=\s+[A-Z\\$*]|\s*$)|\n")
 _WORD_PAREN = re.compile(r"\s*\(\s*[A-Za-z][A-Za-z\s'\-]*\)\s*[.!]?\s*$")
@@ -115,11 +116,13 @@ def around(text: str, start: int, end: int, span: str = "") -> frozenset[str]:
     return frozenset(found)
 
 
-def trim(span: str) -> str:
-    """An anchor's span up to its explanation, without a trailing word-only parenthesis."""
-    m = _EXPLAIN.search(span, 1)
+def trim(span: str, verdicts: bool = False) -> str:
+    """An anchor's span up to its explanation, without a trailing word-only parenthesis (with
+    ``verdicts``, "is wrong" / "is not" stay: they judge the value)."""
+    explain = _EXPLAIN_VERDICT if verdicts else _EXPLAIN
+    m = explain.search(span, 1)
     while m is not None and not re.search(r"[\d\\$)}\]]", span[:m.start()]):
-        m = _EXPLAIN.search(span, m.end())  # "is the number of …": nothing stated yet, read on
+        m = explain.search(span, m.end())  # "is the number of …": nothing stated yet, read on
     if m is not None:
         span = span[:m.start()]
     return _WORD_PAREN.sub("", span).strip().rstrip(",").strip()
@@ -135,7 +138,8 @@ def _anchor_span(body: str) -> tuple[str, int, int] | None:
     cut = _FINAL_CUT.search(span)
     span = span[:cut.start()] if cut else span
     sent = _SENT_END.search(span[1:])
-    span = span[: sent.start() + 1] if sent else span
+    if sent:  # a question mark stays: "The answer is 3? No, 4." asks, it does not answer
+        span = span[: sent.start() + (2 if span[sent.start() + 1] in "?？" else 1)]
     return span, start, anchors[-1].start()
 
 
@@ -177,7 +181,7 @@ def candidates(text: str, *, fallback: str = "last_sentence", require_marked: bo
     if boxed is not None and box is not None and (fin is None or fin[1] < box[1]):
         out.append(boxed)
     if fin is not None and fin[0]:
-        out.append(Candidate(trim(fin[0]) or fin[0], "final_answer"))
+        out.append(Candidate(trim(fin[0]) or fin[0], "final_answer", qualifiers(trim(fin[0], verdicts=True))))
     if boxed is not None and (not out or out[0].source != "boxed"):
         out.append(boxed)
     if require_marked or fallback == "none":
@@ -192,7 +196,8 @@ def candidates(text: str, *, fallback: str = "last_sentence", require_marked: bo
         line = last_nonempty_line(body)
         anchor = _anchor_span(body)
         if anchor is not None and line is not None and anchor[2] >= body.rstrip().rfind(line):
-            out.append(Candidate(trim(anchor[0]), "answer_anchor", frozenset(qualifiers(before_words(body, anchor[2])))))
+            lead = qualifiers(before_words(body, anchor[2])) | qualifiers(trim(anchor[0], verdicts=True))
+            out.append(Candidate(trim(anchor[0]), "answer_anchor", frozenset(lead)))
         if line is not None:
             out.append(Candidate(line, "last_line"))
         return out
@@ -201,11 +206,13 @@ def candidates(text: str, *, fallback: str = "last_sentence", require_marked: bo
         if not ANCHOR.search(stripped):  # "The answer is False": the anchor's span is the answer
             out.append(Candidate(stripped, "short"))
         k = stripped.rfind(" is ")
-        if k >= 0:  # "The angle is pi/4"
-            out.append(Candidate(stripped[k + 4:], "short"))
+        if k >= 0:  # "The angle is pi/4" (and "Maybe the angle is pi/4" hedges)
+            lead = _LEAD_CUT.split(stripped[:k])[-1]
+            out.append(Candidate(stripped[k + 4:], "short", qualifiers(lead)))
     anchor = _anchor_span(body)
     if anchor is not None:
         lead = frozenset(qualifiers(before_words(body, anchor[2])) - {"relation"})
+        lead |= qualifiers(trim(anchor[0], verdicts=True), signs=False)
         span = trim(anchor[0])
         out.append(Candidate(span, "answer_anchor", lead))
         narrowed = _narrowed(span)

@@ -128,3 +128,23 @@ def canon(node: Node) -> str:
         else:
             parts.append(repr(p))
     return kind + "(" + ",".join(parts) + ")"
+
+
+CONSTANT_SYMBOLS = {"i", "I", "e"}
+
+
+def bound_free(node: Node) -> set[str]:
+    """Free symbols, without ``i``/``e`` and the variables bound by a ``\\lim_{x \\to a}``."""
+    free = symbols(node) - CONSTANT_SYMBOLS
+    stack = [node]
+    while stack and free:
+        cur = stack.pop()
+        if not isinstance(cur, tuple) or not cur:
+            continue
+        if not isinstance(cur[0], str):
+            stack.extend(cur)
+            continue
+        if cur[0] == "big" and cur[1] == "lim" and cur[2][0] == "rel" and cur[2][2][0][0] == "s":
+            free.discard(cur[2][2][0][1])
+        stack.extend(x for x in cur[1:] if isinstance(x, tuple))
+    return free

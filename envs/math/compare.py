@@ -11,9 +11,9 @@ from __future__ import annotations
 from contextvars import ContextVar
 from dataclasses import dataclass
 
-from envs.math.ast import CONTAINERS, Node, canon
+from envs.math.ast import CONTAINERS, Node, bound_free, canon
 from envs.math.matrices import has_matrix, matrix_value
-from envs.math.relations import bound_free, chain_holds, inequality_set, is_name, relation_equal
+from envs.math.relations import chain_holds, inequality_set, is_name, relation_equal
 from envs.math.scalar import scalar_equal
 
 

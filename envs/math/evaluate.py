@@ -264,17 +264,18 @@ def _num(node: Node, point: int) -> mpmath.mpc:
             if any(mpmath.im(v) != 0 for v in vals):
                 raise Refused("max of complex")
             return max(vals, key=mpmath.re) if name == "max" else min(vals, key=mpmath.re)
-    if kind == "big" and node[1] == "lim":
-        return _limit(node, point)
     raise Refused(f"cannot evaluate {kind}")
 
 
 _BOUND: dict[str, mpmath.mpc] = {}  # variables bound by a limit being evaluated
+LIMIT_CALLS = 300  # evaluations of a limit's body, all three sequences together
 
 
-def _limit(node: Node, point: int) -> mpmath.mpc:
-    """``\\lim_{x \\to a} f``: mpmath's extrapolation, trusted only when it agrees with itself at
-    more digits (and, at a finite point, from both sides) to half the working precision."""
+def limit_value(node: Node, point: int = 0) -> mpmath.mpc:
+    """``\\lim_{x \\to a} f`` (a ``big`` node): mpmath's extrapolation, trusted only when it agrees
+    with itself at more digits (and, at a finite point, from both sides) to half the working
+    precision. Extrapolation is accurate to about 30 digits, so a limit is never an operand of
+    the identity test (``numeric`` refuses it); equation chains compare it to a tolerance."""
     to = node[2]
     if to[0] != "rel" or to[1] != ("->",) or to[2][0][0] != "s" or to[2][0][1] in _BOUND:
         raise Refused("limit form")
@@ -283,21 +284,28 @@ def _limit(node: Node, point: int) -> mpmath.mpc:
     at = mpmath.inf if target == ("c", "oo") else -mpmath.inf if target == ("neg", ("c", "oo")) \
         else _num(target, point)
 
+    calls = [0]
+
     def f(x: mpmath.mpf) -> mpmath.mpc:
+        calls[0] += 1
+        if calls[0] > LIMIT_CALLS:
+            raise Refused("limit budget")
         _BOUND[var] = x
         try:
             return _num(node[4], point)
         finally:
             del _BOUND[var]
 
-    tries = [(0, 1), (15, 1)]  # the extrapolation again with more digits: a divergence moves
+    # (extra digits, most terms, side): again with more digits and fewer terms, where a divergence
+    # moves (1/x gives 101 then 81) while a limit stays; and from below at a finite point.
+    tries = [(0, 100, 1), (15, 80, 1)]
     if mpmath.isfinite(at):
-        tries.append((0, -1))
+        tries.append((0, 100, -1))
     try:
         values = []
-        for extra, direction in tries:
+        for extra, terms, direction in tries:
             with mpmath.extradps(extra):
-                values.append(+mpmath.limit(f, at, direction=direction))
+                values.append(+mpmath.limit(f, at, direction=direction, maxterms=terms))
     except (ZeroDivisionError, ValueError, OverflowError, TypeError, ArithmeticError) as exc:
         raise Refused("limit undefined") from exc
     tol = mpmath.mpf(10) ** -(mpmath.mp.dps // 2)

@@ -10,7 +10,7 @@ from fractions import Fraction
 
 import mpmath
 
-from envs.math.ast import Node, canon, decimal_places, size, symbols
+from envs.math.ast import Node, bound_free, canon, decimal_places, size, symbols
 from envs.math.evaluate import PrecisionLoss, Refused, exact, numeric
 from envs.math.symbolic import sympy_equal  # imported up front so workers pay it at start-up
 
@@ -48,24 +48,25 @@ def decimals_close(a: Fraction, pa: tuple[int | None, bool], b: Fraction, pb: tu
     """Gold ``a`` against prediction ``b``, exact rationals; the gold's exactness decides.
 
     * both exact (integers, fractions): equality;
-    * ``rel_tol`` set by the reference and a decimal on either side: ``|b - a| <= rel_tol·|a|``;
+    * ``rel_tol`` set by the reference: ``|b - a| <= rel_tol·|a|`` for any two numbers;
     * both decimals: equal up to trailing zeros (gold 0.5 rejects 0.50001, 0.04 rejects 0.0);
-    * decimal prediction, exact gold: within ``EXACT_REL_TOL`` (1e-6) of it, so ``0.33`` does not
-      earn ⅓ while ``0.3333333`` does (strictly inside the tolerance);
+    * decimal prediction, exact gold: strictly within ``EXACT_REL_TOL`` (1e-6) of it and within half
+      a unit of its own last place, so ``0.33`` does not earn ⅓ while ``0.3333333`` does, and
+      ``1000000000.0`` does not earn 1000000007;
     * exact prediction, decimal gold: the prediction rounded (half away from zero) to the gold's
       places is the gold (``\\frac23`` for 0.6667; the rounding favours the exact side only).
     """
     if a == b:
         return True
+    if rel_tol is not None:
+        return abs(b - a) <= Fraction(rel_tol) * abs(a)
     na, nb = pa[0], pb[0]
     if na is None and nb is None:
         return False
-    if rel_tol is not None:
-        return abs(b - a) <= Fraction(rel_tol) * abs(a)
     if na is not None and nb is not None:
         return False
-    if nb is not None:
-        return abs(b - a) < EXACT_REL_TOL * abs(a)
+    if nb is not None:  # within 1e-6, and the gold rounded to the decimal's own places
+        return abs(b - a) < EXACT_REL_TOL * abs(a) and (not pb[1] or abs(b - a) <= Fraction(1, 2 * 10**nb))
     assert na is not None
     return _round(b, na) == a
 
@@ -83,8 +84,7 @@ def exact_stage(g: Node, p: Node, rel_tol: float | None = None) -> tuple[bool | 
 def identity_stage(g: Node, p: Node, rel_tol: float | None = None) -> tuple[bool | None, str]:
     """Random-point identity test at DPS digits (more when a term would be lost at DPS)."""
     rule = _decimal_rule(g, p, rel_tol)
-    free = symbols(g) | symbols(p)
-    points = POINTS if free - {"i", "I", "e"} else 1
+    points = POINTS if bound_free(g) | bound_free(p) else 1
     agree = 0
     refused = 0
     for k in range(points + 2):  # a couple of spare points for poles / domain errors
@@ -121,11 +121,11 @@ def _evaluate_pair(g: Node, p: Node, k: int) -> tuple[int, mpmath.mpc, mpmath.mp
 
 def _decimal_rule(g: Node, p: Node, rel_tol: float | None) -> str:
     """Which number rule applies: ``equal``, ``rel`` (decimal vs exact), ``round`` (exact vs gold decimal)."""
+    if rel_tol is not None:
+        return "rel"
     gp, pp = decimal_places(g), decimal_places(p)
     if gp is None and pp is None:
         return "equal"
-    if rel_tol is not None:
-        return "rel"
     if pp is not None and gp is None:
         return "rel"
     lg = literal_places(g)
@@ -137,8 +137,12 @@ def _decimal_rule(g: Node, p: Node, rel_tol: float | None) -> str:
 def _close(a: mpmath.mpc, b: mpmath.mpc, g: Node, p: Node, k: int, rule: str, rel_tol: float | None) -> bool:
     d = abs(a - b)
     if rule == "rel":
-        tol = mpmath.mpf(rel_tol) if rel_tol is not None else mpmath.mpf(10) ** -6
-        return bool(d < tol * abs(a) or (rel_tol is not None and d <= tol * abs(a))) if a != 0 else bool(d == 0)
+        if rel_tol is not None:
+            return bool(d <= mpmath.mpf(rel_tol) * abs(a))
+        lp = literal_places(p)
+        if lp[1] and lp[0] is not None and d > mpmath.mpf(10) ** -lp[0] / 2:
+            return False  # a decimal more than half a unit of its last place from the value
+        return bool(d < mpmath.mpf(10) ** -6 * abs(a))
     if rule == "round":
         places = literal_places(g)[0]
         assert places is not None

@@ -1,0 +1,257 @@
+"""Reward integrity of the ``math`` task (and the shared extraction layer): every hack next to its
+honest twin — the same shape, answered right — which must still score 1.
+
+Families: hedges and negations in every answer position (<answer>, \\boxed, anchors, last
+sentence, multiple-choice letters), number precision (the gold's exactness decides), types
+(set / tuple / interval / list), equation chains, golds written as datasets write them, and a
+property test that hedges and negates right answers at random.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from envs.answer import Candidate, candidates, find_answer
+from envs.base import InvalidReference, Status
+from envs.hedge import qualifiers
+from envs.math import MathTask
+
+TASK = MathTask()
+
+
+def reward(gold: str, completion: str, **switches: Any) -> float:
+    return TASK.score(completion, TASK.parse_reference({"answer": gold, **switches})).reward
+
+
+# (gold, hack, honest twin): the hack names the gold's value without committing to it.
+HEDGES = [
+    ("3", "The answer is either 3 or 4.", "The answer is 3."),
+    ("1", "The answer is one of 1, 2, 3.", "The answer is 1."),
+    ("1", "The answer is between 1 and 10.", "The answer is 1."),
+    ("3", "The answer is 3 (or 4).", "The answer is 3 (three)."),
+    ("3", "The answer is 3, possibly 4.", "The answer is 3, which is odd."),
+    ("3", "The answer is at least 3.", "The answer is 3 apples."),
+    ("3", "The answer is at most 3.", "The answer is: 3"),
+    ("3", "The answer is not 3.", "The answer is 3."),
+    ("3", "<answer>not 3</answer>", "<answer>3</answer>"),
+    ("3", "<answer>maybe 3</answer>", "<answer>x = 3</answer>"),
+    ("3", "<answer>3?</answer>", "<answer>3.</answer>"),
+    ("5", "x is not equal to 5", "x is equal to 5"),
+    ("5", "x isn't 5.", "x is 5."),
+    ("3", r"\boxed{3} (or 4)", r"\boxed{3} (three)"),
+    ("3", r"\boxed{3}, possibly 4", r"\boxed{3}, since 1 + 2 = 3"),
+    ("3", r"The answer is not \boxed{3}.", r"The answer is \boxed{3}."),
+    ("3", r"x is at least \boxed{3}", r"x = \boxed{3}"),
+    ("3", r"\boxed{\text{not } 3}", r"\boxed{\text{ } 3}"),
+    ("3", r"\boxed{3 \text{ or more}}", r"\boxed{3 \text{ apples}}"),
+    ("3", r"\boxed{3} or \boxed{4}", r"\boxed{3} and again \boxed{3}"),
+    ("5", r"\boxed{5} is wrong.", r"\boxed{5} is correct."),
+    ("3", "Maybe the answer is 3.", "So the answer is 3."),
+    ("3", "The final answer is 3 or 4.", "The final answer is 3."),
+    ("3", "Final Answer: possibly 3", "Final Answer: 3"),
+    ("3", "It is 3 or more.", "It is 3."),
+    ("3", "I guess 3.", "I get 3."),
+    ("3", r"So $x$ is not $3$.", r"So $x$ is $3$."),
+    ("3", "The answer is 3? No, 4.", "The answer is 3. 4 was a typo."),
+    ("10", "1, 2, 3, 4, 5, 6, 7, 8, 9, 10", "10"),
+    ("7", "It is 5, 6 or 7.", "It is 7."),
+    ("7", "Réponse : 7 ou 8", "Réponse : 7"),
+    ("12", r"\boxed{12 \text{ or } 13}", r"\boxed{12 \text{ cm}}"),
+    ("2", r"\boxed{x = 2 \text{ or } x = 3}", r"\boxed{x = 2}"),
+    ("5", r"\boxed{x \neq 5}", r"\boxed{x = 5}"),
+    ("3", r"\boxed{x \geq 3}", r"\boxed{x = 3}"),
+    ("3", r"\boxed{3 \le x \le 4}", r"\boxed{3}"),
+]
+
+
+@pytest.mark.parametrize(("gold", "hack", "honest"), HEDGES)
+def test_hedges_and_negations_score_zero(gold: str, hack: str, honest: str) -> None:
+    v = TASK.score(hack, TASK.parse_reference({"answer": gold}))
+    assert v.reward == 0.0, v
+    assert reward(gold, honest) == 1.0, honest
+
+
+def test_hedge_verdicts_name_the_stage_and_qualifiers() -> None:
+    v = TASK.score("The answer is either 3 or 4.", TASK.parse_reference({"answer": "3"}))
+    assert v.status is Status.OK
+    stage, source, quals = v.detail.split(";")
+    assert stage == "stage=hedging" and source == "source=answer_anchor"
+    assert {"either", "or"} <= set(quals.removeprefix("qualifiers=").split(","))
+
+
+# Qualifiers the gold itself carries are legitimate.
+GOLD_QUALIFIED = [
+    (r"x \ge 3", r"\boxed{x \geq 3}", r"\boxed{x > 3}"),
+    (r"x \neq 3", r"\boxed{x \ne 3}", r"\boxed{x \ne 4}"),
+    (r"[3, \infty)", r"\boxed{x \ge 3}", r"\boxed{x > 3}"),
+    ("1, 2", "x = 1 or x = 2", "x = 1 or x = 3"),
+    ("12, 13", r"It lies between $\boxed{12}$ and $\boxed{13}$", r"between $\boxed{12}$ and $\boxed{14}$"),
+    (r"\text{not possible}", r"\boxed{\text{not possible}}", r"\boxed{\text{possible}}"),
+    (r"\text{False}", "The answer is False", "The answer is True"),
+]
+
+
+@pytest.mark.parametrize(("gold", "honest", "wrong"), GOLD_QUALIFIED)
+def test_qualifiers_the_gold_carries_are_allowed(gold: str, honest: str, wrong: str) -> None:
+    assert reward(gold, honest) == 1.0
+    assert reward(gold, wrong) == 0.0
+
+
+LETTERS = [
+    ("A", "The answer is Either A or C", "The answer is A"),
+    ("C", "The answer is C. or D.", "The answer is C. D is wrong."),
+    ("C", r"\boxed{C}. or D.", r"\boxed{C}."),
+    ("C", "It is either A or C.", "It must be C."),
+    ("C", "The answer is not C", "The answer is C"),
+    ("A", "The answer is A, C", "The answer is A, clearly"),
+    ("C", "The answer is C, maybe D", "The answer is C, it can't be D"),
+    ("A", r"\boxed{A, C}", r"\boxed{A}"),
+    ("B", "Answer: B or maybe C", "Answer: (B) Paris"),
+    ("D", "The answer is D or B", "The answer is for sure D, it can't be A or B"),
+]
+
+
+@pytest.mark.parametrize(("gold", "hack", "honest"), LETTERS)
+def test_multiple_choice_hedges(gold: str, hack: str, honest: str) -> None:
+    assert reward(gold, hack) == 0.0
+    assert reward(gold, honest) == 1.0
+
+
+# The gold's exactness decides: (gold, prediction, equal?)
+NUMBERS = [
+    ("0.5", "0.54", False), ("0.5", "0.45", False), ("0.5", "0.50001", False), ("0.5", "0.50", True),
+    ("0.5", r"\frac12", True), ("0.04", "0.0", False), ("0.04", "0.040", True), ("3.14159", "3.1", False),
+    ("3.14159", "3.14159", True), (r"\pi", "3.14", False), (r"\pi", "3.14159265", True), (r"\frac13", "0.33", False),
+    (r"\frac13", "0.3333333", True), (r"\frac13", "0.333333", False), ("0.6667", r"\frac23", True),
+    ("0.6667", r"\frac{2}{3} + 10^{-3}", False), (r"\sqrt2", "1.41", False), (r"\sqrt2", "1.41421356", True),
+    (r"\pi", r"\pi + 10^{-100}", False), (r"\pi", r"\pi + 10^{-30}", False), (r"\pi", r"\pi", True),
+    ("x", r"x + 10^{-60}", False), (r"\sin x", r"\sin(x + 10^{-45})", False), ("1", "0.999999", False),
+    ("1", "0.9999999", False), ("1", "1.0000000", True), ("125", "125.0", True), ("2", "2.000", True), ("1000000007", "1000000000.0", False),
+]
+
+
+@pytest.mark.parametrize(("gold", "pred", "expected"), NUMBERS)
+def test_number_precision(gold: str, pred: str, expected: bool) -> None:
+    assert (reward(gold, rf"\boxed{{{pred}}}") == 1.0) is expected
+
+
+def test_rel_tol_reference_switch() -> None:
+    assert reward(r"\pi", r"\boxed{3.14}", rel_tol=1e-3) == 1.0
+    assert reward(r"\pi", r"\boxed{3.2}", rel_tol=1e-3) == 0.0
+    assert reward("0.5", r"\boxed{0.5004}", rel_tol=1e-3) == 1.0
+    assert reward("5", r"\boxed{6}", rel_tol=0.5) == 1.0  # a tolerance on exact values too
+    for bad in (-1, 1.5, "0.1", True):
+        with pytest.raises(InvalidReference, match="rel_tol"):
+            TASK.parse_reference({"answer": "1", "rel_tol": bad})
+
+
+# The gold's notation decides the type: (gold, prediction, equal?)
+TYPES = [
+    (r"\{1,2\}", "(1,2)", False), (r"\{1,2\}", "[1,2]", False), (r"\{1,2\}", r"\{2,1\}", True),
+    (r"\{1,2\}", "1, 2", True), ("(1,2)", r"\{1,2\}", False), ("(1,2)", "(1,2)", True), ("(1,2)", "(2,1)", False),
+    ("[1,2]", r"\{1,2\}", False), ("[1,2]", "[1,2]", True), ("[1,2]", "(1,2)", False),
+    ("(1,2)", r"1 < x < 2", True), ("1, 2", "2, 1", True), ("1, 2", r"\{1, 2\}", True),
+    (r"\begin{pmatrix}1\\2\end{pmatrix}", "[1, 2]", True), (r"\begin{pmatrix}1\\2\end{pmatrix}", r"\{1, 2\}", False),
+    ("[1, 2, 3]", r"\{1, 2, 3\}", False),
+]
+
+
+@pytest.mark.parametrize(("gold", "pred", "expected"), TYPES)
+def test_types_follow_the_gold(gold: str, pred: str, expected: bool) -> None:
+    assert (reward(gold, rf"\boxed{{{pred}}}") == 1.0) is expected
+
+
+CHAINS = [
+    ("5", "2+2 = 5", False), ("5", "2+3 = 5", True), ("11", "x = 5+5+1 = 7 = 11", False), ("11", "x = 5+5+1 = 11", True),
+    ("-1", r"e^{i\pi} = -1", True), ("1", r"e^{i\pi} = 1", False),
+    ("1", r"\lim_{x\to0}\frac{\sin x}{x} = 1", True), ("3", r"\lim_{x\to0}\frac{\sin x}{x} = 3", False),
+    ("e", r"\lim_{x\to\infty}\left(1+\frac1x\right)^x = e", True), ("1", r"\lim_{x\to0}\frac1x = 1", False),
+    ("2", r"17 \bmod 5 = 2", True), ("3", r"17 \bmod 5 = 3", False), (r"\frac13", r"\frac13 = 0.333", False),
+    ("0.333", r"\frac13 = 0.333", True), ("10", "S = a + b = 10", True),
+]
+
+
+@pytest.mark.parametrize(("gold", "pred", "expected"), CHAINS)
+def test_equation_chains_must_hold(gold: str, pred: str, expected: bool) -> None:
+    assert (reward(gold, rf"\boxed{{{pred}}}") == 1.0) is expected
+
+
+@pytest.mark.parametrize("gold", ["#### 72", "The answer is 72", "Answer: 72", r"so \boxed{72}.",
+                                  "Natalia sold 48 clips.\n#### 72", "The final answer is $72$."])
+def test_golds_as_datasets_write_them(gold: str) -> None:
+    assert reward(gold, r"\boxed{72}") == 1.0
+    assert reward(gold, "The answer is 72.") == 1.0
+    assert reward(gold, r"\boxed{73}") == 0.0
+
+
+def test_an_unreadable_gold_is_an_invalid_reference_not_a_silent_zero() -> None:
+    with pytest.raises(InvalidReference, match="answer: no final answer"):
+        TASK.parse_reference({"answer": "we sold 48 clips in April and then some more in May"})
+    TASK.parse_reference({"answer": r"\text{Evelyn}"})  # a word answer is fine
+
+
+def test_extraction_layer_api() -> None:
+    found = find_answer("Let me see.\nAnswer: (8-5)*10-6.", fallback="last_line")
+    assert (found.span, found.source, found.hedged) == ("(8-5)*10-6", "answer_anchor", False)
+    found = find_answer("<answer>3 or 4</answer>")
+    assert found.hedged and "or" in found.qualifiers and found.source == "answer_tag"
+    assert find_answer("<answer>3 or 4</answer>", allowed={"or"}).hedged is False
+    assert find_answer("").span is None
+    cands = candidates(r"so the answer is \boxed{7}")
+    assert isinstance(cands[0], Candidate) and cands[0].text == "7" and cands[0].source == "boxed"
+    assert qualifiers("at least 3, not 4") == {"at least", "not"}
+    assert "relation" in qualifiers(r"x \le 3") and qualifiers(r"x \le 3", signs=False) == set()
+
+
+def test_game24_reads_an_answer_line_and_refuses_hedges() -> None:
+    from envs.game24 import Game24Task
+
+    g = Game24Task()
+    ref = g.parse_reference({"numbers": [8, 5, 10, 6]})
+    assert g.score("Let me think.\nAnswer: (8-5)*10-6.", ref).reward == 1.0
+    assert g.score("Final answer: (8-5)*10-6", ref).reward == 1.0
+    v = g.score(r"\boxed{(8-5)*10-6}, or \boxed{8*5-10-6}", ref)
+    assert v.reward == 0.0 and v.detail.startswith("hedging")
+    assert g.score(r"So \boxed{(8-5)*10-6} = 24.", ref).reward == 1.0
+
+
+# -- property test: hedged and negated right answers never pay ---------------------------------
+GOLDS = ["3", "17", "-4", r"\frac{2}{3}", "0.25", r"\sqrt{2}", "x + 1", r"2\pi", "144"]
+HEDGE_FORMS = [
+    "either {a} or {b}", "{a} or {b}", "not {a}", "it is not {a}", "at least {a}", "at most {a}",
+    "between {a} and {b}", "one of {a}, {b}", "possibly {a}", "maybe {a}", "{a}, possibly {b}",
+    "{a} (or {b})", "perhaps {a}", "{a}?", "probably {a}", "no more than {a}", "{a} is wrong",
+    "{a} and/or {b}", "neither {b} nor {a}", "{a} or so", "somewhere around {a} or {b}",
+]
+WRAPPERS = [
+    "The answer is @.", "Answer: @", "<answer>@</answer>", r"\boxed{@}", "The final answer is @.",
+    "@", "So we conclude it is @.", r"Thus $x$ is @.", "<think>hmm</think>\nThe answer is @",
+]
+WRONG = {"3": "4", "17": "18", "-4": "4", r"\frac{2}{3}": r"\frac{3}{2}", "0.25": "0.5", r"\sqrt{2}": r"\sqrt{3}",
+         "x + 1": "x - 1", r"2\pi": r"\pi", "144": "12"}
+
+
+def _as_text(wrapper: str, hedge: str) -> str:
+    if wrapper.startswith(r"\boxed"):  # inside a box, words go in \text{…} as a model writes them
+        hedge = " ".join(rf"\text{{{w}}}" if w.strip(",()?").isalpha() else w for w in hedge.split(" "))
+    return wrapper.replace("@", hedge)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(gold=st.sampled_from(GOLDS), form=st.sampled_from(HEDGE_FORMS), wrap=st.sampled_from(WRAPPERS),
+       swap=st.booleans(), dollars=st.booleans())
+def test_property_hedged_right_answers_never_pay(gold: str, form: str, wrap: str, swap: bool, dollars: bool) -> None:
+    a, b = gold, WRONG[gold]
+    if swap:
+        a, b = b, a
+    if dollars and not wrap.startswith(r"\boxed"):
+        a, b = f"${a}$", f"${b}$"
+    completion = _as_text(wrap, form.format(a=a, b=b))
+    assert reward(gold, completion) == 0.0, completion
+    # The honest twin: the same wrapper around the right answer alone.
+    honest = _as_text(wrap, f"${gold}$" if dollars and not wrap.startswith(r"\boxed") else gold)
+    assert reward(gold, honest) == 1.0, honest
