@@ -100,7 +100,8 @@ def after_words(text: str, end: int, verdicts: bool = False) -> str:
     (with ``verdicts``, "is wrong" / "is not" are kept: they judge the value just given)."""
     window = text[end:end + CONTEXT]
     stop = _SENTENCE_END.search(window)
-    window = window[:stop.start()] if stop else window
+    if stop:  # a question mark ending the sentence stays: "3?" asks, it does not answer
+        window = window[:stop.start() + (window[stop.start()] in "?？")]
     explain = (_EXPLAIN_VERDICT if verdicts else _EXPLAIN).search(window)
     window = window[:explain.start()] if explain else window
     eq = window.find("=")  # "\boxed{(8-5)*10-6} = 24": the value it makes, not another answer
