@@ -52,6 +52,9 @@ __all__ = [
 THINK_OPEN, THINK_CLOSE = "<think>", "</think>"
 ANSWER_OPEN, ANSWER_CLOSE = "<answer>", "</answer>"
 CONTEXT = 120  # characters of context read on each side of a span
+TAIL_WINDOW = 300  # characters after a marked answer read for second thoughts
+_PROPOSING = frozenset({"or", "either", "maybe", "possibly", "perhaps", "probably", "might", "could be", "may be",
+                        "guess", "unsure", "uncertain"})
 # Where the words qualifying a value start: the last clause break before it.
 _CLAUSE_START = re.compile(r"[,;:!?،]\s|\.\s|\n|(?<![A-Za-z])(?:so|thus|therefore|hence|then|is|are|was|be|equals|"
                            r"gives?|get|obtain|answer|[a-z]+['’]s)(?![A-Za-z])|=", re.I)
@@ -117,6 +120,14 @@ def around(text: str, start: int, end: int, span: str = "") -> frozenset[str]:
     return frozenset(found)
 
 
+def second_thoughts(text: str, end: int, span: str) -> frozenset[str]:
+    """An alternative offered after the answer ("\\boxed{3}. Or maybe 4."): a proposing
+    qualifier together with a value the answer does not hold, within ``TAIL_WINDOW`` characters."""
+    tail = text[end:end + TAIL_WINDOW]
+    found = qualifiers(tail, signs=False) & _PROPOSING
+    return frozenset(found) if found and bare_numbers(tail) - bare_numbers(span) else frozenset()
+
+
 def trim(span: str, verdicts: bool = False) -> str:
     """An anchor's span up to its explanation, without a trailing word-only parenthesis (with
     ``verdicts``, "is wrong" / "is not" stay: they judge the value)."""
@@ -159,17 +170,21 @@ def candidates(text: str, *, fallback: str = "last_sentence", require_marked: bo
     last box alone; ``read_inside=False`` takes an ``<answer>`` block whole, never its sentences."""
     body = strip_think(text, strict_think)
     tag = answer_tag(body)
+    if tag is not None:  # "<answer>3</answer> or 4": the words after the block count too
+        close = body.rfind(ANSWER_CLOSE) + len(ANSWER_CLOSE)
+        after = frozenset(qualifiers(after_words(body, close, verdicts=True), signs=False)) \
+            | second_thoughts(body, close, tag)
     if tag is not None and not read_inside:
-        return [Candidate(tag, "answer_tag")]
+        return [Candidate(tag, "answer_tag", after)]
     if tag is not None:
         box = boxed_group(tag)
         if box is not None:
             content = ", ".join(box[0])
-            return [Candidate(content, "answer_tag", around(tag, box[2], box[1] + 1, content))]
+            return [Candidate(content, "answer_tag", around(tag, box[2], box[1] + 1, content) | after)]
         # "<answer>The answer is 3</answer>": read inside the block, never outside it.
-        inner = [Candidate(c.text, "answer_tag", c.around) for c in candidates(tag, fallback="last_sentence")] \
+        inner = [Candidate(c.text, "answer_tag", c.around | after) for c in candidates(tag, fallback="last_sentence")] \
             if ANSWER_OPEN not in tag else []
-        whole = Candidate(tag, "answer_tag")
+        whole = Candidate(tag, "answer_tag", after)
         # A block holding a whole explanation is read through its own final answer first.
         return [*inner, whole] if len(tag) > 200 or "\n" in tag.strip() else [whole, *inner]
     out: list[Candidate] = []
@@ -177,8 +192,8 @@ def candidates(text: str, *, fallback: str = "last_sentence", require_marked: bo
     if box is not None and not join_boxes:
         box = ([box[0][-1]], box[1], box[1] - len(box[0][-1]))
     fin = None if require_marked else final_answer(body)
-    boxed = Candidate(", ".join(box[0]), "boxed", around(body, box[2], box[1] + 1, ", ".join(box[0]))) \
-        if box else None
+    boxed = Candidate(", ".join(box[0]), "boxed", around(body, box[2], box[1] + 1, ", ".join(box[0]))
+                      | second_thoughts(body, box[1] + 1, ", ".join(box[0]))) if box else None
     if boxed is not None and box is not None and (fin is None or fin[1] < box[1]):
         out.append(boxed)
     if fin is not None and fin[0]:
@@ -214,6 +229,7 @@ def candidates(text: str, *, fallback: str = "last_sentence", require_marked: bo
     if anchor is not None:
         lead = frozenset(qualifiers(before_words(body, anchor[2])) - {"relation"})
         lead |= qualifiers(trim(anchor[0], verdicts=True), signs=False)
+        lead |= second_thoughts(body, anchor[1] + len(anchor[0]), anchor[0])
         span = trim(anchor[0])
         out.append(Candidate(span, "answer_anchor", lead))
         narrowed = _narrowed(span)

@@ -65,6 +65,11 @@ HEDGES = [
     ("5", r"\boxed{x \neq 5}", r"\boxed{x = 5}"),
     ("3", r"\boxed{x \geq 3}", r"\boxed{x = 3}"),
     ("3", r"\boxed{3 \le x \le 4}", r"\boxed{3}"),
+    # second thoughts after a marked answer
+    ("3", "\\boxed{3}\n\nActually, it might be 4.", "\\boxed{3}\n\nNote that 3 is not even, unlike 4."),
+    ("3", "<answer>3</answer> or 4", "<answer>3</answer>"),
+    ("3", "The answer is 3. Or possibly 4.", "The answer is 3. I hope it is correct."),
+    ("3", r"The answer is \boxed{3}, though it might be 4.", r"The answer is \boxed{3}, since 4 is too big."),
 ]
 
 
