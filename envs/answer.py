@@ -45,8 +45,8 @@ from envs.spans import (
 )
 
 __all__ = [
-    "Candidate", "Found", "answer_tag", "boxed_group", "candidates", "extract", "find_answer", "format_ok",
-    "last_nonempty_line", "strip_think",
+    "Candidate", "Found", "after_words", "answer_tag", "around", "before_words", "boxed_group", "candidates",
+    "extract", "find_answer", "format_ok", "last_nonempty_line", "second_thoughts", "strip_think",
 ]
 
 THINK_OPEN, THINK_CLOSE = "<think>", "</think>"
@@ -65,6 +65,11 @@ _EXPLAIN = re.compile(r"[;]|(?<![A-Za-z\\])(?:because|since|as|which|where|given
 _LEAD_CUT = re.compile(r"[,;:.!?]\s|(?<![A-Za-z])(?:which|that|so|thus|hence|therefore|then)(?![A-Za-z])", re.I)
 _EXPLAIN_VERDICT = re.compile(_EXPLAIN.pattern.replace("|is|are|was|", "|"), re.I)
 _SENTENCE_END = re.compile(r"[.!?。！？](?=\s+[A-Z\\$*]|\s*$)|\n")
+_PLAIN_WORD = re.compile(r"(?<![\\A-Za-z])[A-Za-z'’]{2,}")
+# Words that may sit between a value and its qualifier: "3 is not", "3 at least", "3 (or more)".
+_GLUE = {"is", "are", "was", "be", "it", "its", "it's", "the", "this", "that", "answer", "text", "at", "least",
+         "most", "no", "more", "less", "than", "one", "of", "could", "may", "up", "to", "any", "some", "and",
+         "am", "i'm", "sure", "correct", "right", "true", "so", "close", "really", "definitely"}
 _WORD_PAREN = re.compile(r"\s*\(\s*[A-Za-z][A-Za-z\s'\-]*\)\s*[.!]?\s*$")
 
 
@@ -83,6 +88,9 @@ class Candidate:
 
 @dataclass(frozen=True, slots=True)
 class Found:
+    """The final answer: ``span`` (None when nothing was found), ``source``, and ``hedged`` with
+    the ``qualifiers`` that made it a hedge."""
+
     span: str | None
     source: str
     hedged: bool = False
@@ -111,10 +119,21 @@ def after_words(text: str, end: int, verdicts: bool = False) -> str:
     return window[:eq] if eq >= 0 else window
 
 
+def judging_words(after: str) -> str:
+    """The words right after a value that can still qualify it: up to the first plain word that
+    is neither a qualifier nor glue (" (or 4)", " is wrong", ", possibly 4" are kept; in
+    " integers not exceeding 100" the noun ends it)."""
+    for m in _PLAIN_WORD.finditer(after):
+        word = m.group().lower()
+        if word not in _GLUE and not qualifiers(word, signs=False):
+            return after[:m.start()]
+    return after
+
+
 def around(text: str, start: int, end: int, span: str = "") -> frozenset[str]:
     """Qualifiers in the clause around ``text[start:end]``; ``several`` when other numbers follow."""
-    after = after_words(text, end)
-    found = qualifiers(before_words(text, start)) | qualifiers(after_words(text, end, verdicts=True))
+    after = judging_words(after_words(text, end))
+    found = qualifiers(before_words(text, start)) | qualifiers(judging_words(after_words(text, end, verdicts=True)))
     if bare_numbers(after) - bare_numbers(span):
         found.add("several")  # "\boxed{3} 4", "\boxed{3} (4)"
     return frozenset(found)
@@ -243,7 +262,7 @@ def candidates(text: str, *, fallback: str = "last_sentence", require_marked: bo
         late.append((spans[1], Candidate(joined, "last_math", around(body, spans[2], spans[1], joined))))
     if num:
         clause = before_words(body, num[2])
-        found = qualifiers(clause) | qualifiers(after_words(body, num[1], verdicts=True))
+        found = qualifiers(clause) | qualifiers(judging_words(after_words(body, num[1], verdicts=True)))
         if " or " not in num[0] and several(body[max(0, num[2] - 40):num[1]]):
             found.add("several")  # the last of a list: "1, 2, 3, 4"
         late.append((num[1], Candidate(num[0], "last_number", frozenset(found))))

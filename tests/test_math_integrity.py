@@ -50,6 +50,8 @@ HEDGES = [
     ("3", r"\boxed{3 \text{ or more}}", r"\boxed{3 \text{ apples}}"),
     ("3", r"\boxed{3} or \boxed{4}", r"\boxed{3} and again \boxed{3}"),
     ("5", r"\boxed{5} is wrong.", r"\boxed{5} is correct."),
+    ("50", r"There are \boxed{50} or more integers.", r"There are \boxed{50} integers not exceeding 100."),
+    ("3", r"\boxed{3} (not sure)", r"\boxed{3} (three)"),
     ("3", "Maybe the answer is 3.", "So the answer is 3."),
     ("3", "The final answer is 3 or 4.", "The final answer is 3."),
     ("3", "Final Answer: possibly 3", "Final Answer: 3"),
