@@ -218,6 +218,7 @@ def _num(node: Node, point: int) -> mpmath.mpc:
     if kind == "^":
         b = _num(node[1], point)
         e = _num(node[2], point)
+        _tiny_exact(node[2], e)  # 2^{10^{-100}} is not 1 at 40 digits
         if b == 0:
             if mpmath.re(e) <= 0:
                 raise Refused("0 to a non-positive power")
@@ -240,6 +241,7 @@ def _num(node: Node, point: int) -> mpmath.mpc:
         name, args = node[1], node[2]
         if name in _F1 and len(args) == 1:
             a = _num(args[0], point)
+            _tiny_exact(args[0], a)  # cos(10^{-50}) is not 1 at 40 digits
             if name == "log" and a == 0:
                 raise Refused("log 0")
             if name == "abs":
@@ -265,6 +267,25 @@ def _num(node: Node, point: int) -> mpmath.mpc:
                 raise Refused("max of complex")
             return max(vals, key=mpmath.re) if name == "max" else min(vals, key=mpmath.re)
     raise Refused(f"cannot evaluate {kind}")
+
+
+def _tiny_exact(arg: Node, value: mpmath.mpc) -> None:
+    """An exact, deliberately tiny argument (``10^{-100}``) below the working precision: ask for
+    more digits rather than let ``f(tiny)`` round to ``f(0)``."""
+    if value != 0 and mpmath.mag(value) < -(mpmath.mp.prec - 24) and _is_constant(arg) and exact(arg) is not None:
+        raise PrecisionLoss(int(-mpmath.mag(value) * 0.302) + 10)
+
+
+def _is_constant(node: Node) -> bool:
+    stack = [node]
+    while stack:
+        cur = stack.pop()
+        if not isinstance(cur, tuple) or not cur:
+            continue
+        if isinstance(cur[0], str) and cur[0] in ("s", "big"):
+            return False
+        stack.extend(x for x in (cur if not isinstance(cur[0], str) else cur[1:]) if isinstance(x, tuple))
+    return True
 
 
 _BOUND: dict[str, mpmath.mpc] = {}  # variables bound by a limit being evaluated
