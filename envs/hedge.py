@@ -62,12 +62,15 @@ def is_hedge(text: str, allowed: set[str] | frozenset[str] = frozenset(), signs:
     return bool(qualifiers(text, signs) - set(allowed))
 
 
-_LIST_GAP = re.compile(r"\s*(?:[,;&]|\band\b|\bor\b|\bet\b|\bou\b|\by\b|\bo\b|和|或|、|，)?\s*(?:\\?\$\s*)*", re.I)
-_NUM = re.compile(r"(?<![\^_{\\A-Za-z\d.,])-?\d+(?:[.,]\d+)*(?:\s*/\s*\d+)?")
+_LIST_GAP = re.compile(r"\s*(?:[,;&–—~]|\.\.\.?|\band\b|\bor\b|\bto\b|\bthrough\b|\bet\b|\bou\b|\bà\b|\bbis\b"
+                       r"|\by\b|\bo\b|和|或|至|到|、|，)?\s*(?:\\?\$\s*)*", re.I)
+_NUM = re.compile(r"-?\\[dt]?frac\s*\{[^{}]{1,40}\}\s*\{[^{}]{1,40}\}|-?\\sqrt\s*\{[^{}]{1,40}\}"
+                  r"|(?<![\^_{\\A-Za-z\d.,])-?\d+(?:[.,]\d+)*(?:\s*/\s*\d+)?")
 
 
 def several(text: str) -> bool:
-    """Two different numbers listed side by side ("3, 4", "3 and 4", "1 2 3", "3 or 4")."""
+    """Two different numbers listed side by side ("3, 4", "3 and 4", "1 2 3", "3 or 4") or as a
+    range ("3 to 4", "3–4")."""
     found = list(_NUM.finditer(text))
     for a, b in zip(found, found[1:], strict=False):
         if a.group() != b.group() and _LIST_GAP.fullmatch(text, a.end(), b.start()):

@@ -264,3 +264,15 @@ def test_property_hedged_right_answers_never_pay(gold: str, form: str, wrap: str
     # The honest twin: the same wrapper around the right answer alone.
     honest = _as_text(wrap, f"${gold}$" if dollars and not wrap.startswith(r"\boxed") else gold)
     assert reward(gold, honest) == 1.0, honest
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(n=st.integers(-999, 9999), d=st.integers(1, 12), other=st.integers(-999, 9999),
+       form=st.sampled_from(HEDGE_FORMS), wrap=st.sampled_from(WRAPPERS), frac=st.booleans())
+def test_property_random_values(n: int, d: int, other: int, form: str, wrap: str, frac: bool) -> None:
+    """The same with random integers and fractions: a hedge around the right value never pays."""
+    gold = rf"\frac{{{n}}}{{{d}}}" if frac and d > 1 else str(n)
+    wrong = str(other) if other * (d if frac and d > 1 else 1) != n else str(other + 1)
+    completion = _as_text(wrap, form.format(a=gold, b=wrong))
+    assert reward(gold, completion) == 0.0, completion
+    assert reward(gold, _as_text(wrap, gold)) == 1.0, gold

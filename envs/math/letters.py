@@ -18,7 +18,8 @@ _LIST = re.compile(r"\s*[,/ ]\s*\(?[A-E]\)?(?![A-Za-z])")
 # A new clause ("D, it can't be A"): punctuation then a word, unless the word continues a hedge.
 _BREAK = re.compile(r"[,;.:]\s+(?!(?:or|and|maybe|possibly|perhaps|either|nor|not|also|too|probably)\b)"
                     r"(?=[a-z]{2,}|[A-Z][a-z])|\s(?:because|since|but|therefore|so|as)\s")
-_NEGATED = re.compile(r"(?:\bnot|\bnon|\bno|n['’]t|\bnever|\bnicht|\bpas|\bexcept)\b[\w\s]{0,9}$", re.I)
+_NEGATED = re.compile(r"(?:(?:\bnot|\bnon|\bno|n['’]t|\bnever|\bnicht|\bpas|\bexcept)\b|不是|并非|不)[\w\s]{0,9}$",
+                      re.I)
 _END = re.compile(r"[.!?。！？](?=\s+[A-Z(]|\s*$)|\n")
 _HEDGE = re.compile(r"\s*(?:or|and|/|,)\s*\(?[A-E]\)?(?![A-Za-z])")
 
@@ -85,7 +86,9 @@ def pred_letter(text: str, strict_think: bool = False) -> tuple[str | None, str,
         return m.group(1), "short", False
     m = _LEADING.match(tail)
     if m:
-        return m.group(1), "leading_letter", bool(_LIST.match(tail, m.end()))
+        letter, hedged = _choose(_BREAK.split(tail, maxsplit=1)[0])
+        hedged = hedged if letter == m.group(1) else False
+        return m.group(1), "leading_letter", hedged or bool(_LIST.match(tail, m.end()))
     last_sentence = re.split(r"[.!?。！？\n]\s*(?=[A-Z(]|$)", tail.strip())
     for sent in reversed(last_sentence):
         for clause in reversed(_BREAK.split(sent)):
