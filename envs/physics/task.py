@@ -1,0 +1,192 @@
+"""The ``physics`` task: a quantity (value and unit) or a formula (with its symbols' units)."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from envs.answer import format_ok
+from envs.base import Problem, Status, Task, Verdict
+from envs.math.extract import candidates
+from envs.physics.formula import FormulaError, answer_sides, check_kinds, dimension, equivalent, parse_formula
+from envs.physics.generate import FAMILIES, sample_problem
+from envs.physics.quantity import HEDGE, Quantity, QuantityError, parse_span
+from envs.physics.reference import MAX_REL_TOL, FormulaRef, QuantityRef, parse_reference
+from envs.physics.units import facts, show_dim, ureg
+
+# A failure with one of these codes ends the search: a later fallback span may not rescue a hedge.
+_FINAL_CODES = {"hedging", "multiple_answers", "non_finite"}
+_PRIMARY = ("boxed",)  # a box is final, as in the math task
+AGREE = 1e-6  # the quantities of one chain/list must state the same value
+
+
+def answer_spans(completion: str) -> list[tuple[str, str]]:
+    """Answer spans in priority order: the math task's extraction (one layer for every task)."""
+    return candidates(completion, False, "last_sentence", False)
+
+
+def _first(spans: list[tuple[str, str]], read: Any) -> tuple[Any, str, str, Exception | None]:
+    """(parsed, span, source, first error): the first span ``read`` accepts, as the math task does."""
+    first_err: Exception | None = None
+    first_span = spans[0]
+    for span, source in spans:
+        try:
+            return read(span), span, source, None
+        except (QuantityError, FormulaError) as exc:
+            if first_err is None:
+                first_err, first_span = exc, (span, source)
+            if exc.code in _FINAL_CODES or source in _PRIMARY:
+                return None, span, source, exc
+    return None, first_span[0], first_span[1], first_err
+
+
+class PhysicsTask(Task):
+    name = "physics"
+    version = "1.0.0"
+    env_name = "Physics"
+    description = ("Physics answers with units: a quantity (any correct unit, converted; offset temperatures) "
+                   "or a formula (dimension gate + random-point identity); our grammar, pint for unit facts.")
+    reference_schema = {
+        "type": "object",
+        "required": ["answer"],
+        "additionalProperties": False,
+        "properties": {
+            "answer": {"type": "string", "minLength": 1, "maxLength": 1000,
+                       "description": "a quantity ('19.6 m/s') or, with symbols, a formula ('sqrt(2*g*h)')"},
+            "symbols": {"type": "object", "maxProperties": 20,
+                        "description": "formula symbols: name -> unit string, or {unit, domain, min, max}",
+                        "additionalProperties": {"oneOf": [
+                            {"type": "string"},
+                            {"type": "object", "additionalProperties": False, "properties": {
+                                "unit": {"type": "string"},
+                                "domain": {"enum": ["positive", "negative", "nonnegative", "real", "nonzero"]},
+                                "min": {"type": "number"}, "max": {"type": "number"}}}]}},
+            "unit": {"type": "string", "description": "formulas only: the unit the formula must have"},
+            "rel_tol": {"type": "number", "minimum": 0, "maximum": MAX_REL_TOL, "default": 0.01},
+            "unit_required": {"type": "boolean", "default": True},
+        },
+    }
+    default_deadline_s = 2.0
+    default_weights = {"accuracy": 1.0}
+
+    def describe(self) -> dict[str, str]:
+        return {"families": ",".join(FAMILIES), "docs": "docs/physics.md"}
+
+    def setup(self) -> None:
+        """Load pint's registry (~1 s) and warm the caches before the first item."""
+        ureg()
+        self.score(r"\boxed{70.56\ \mathrm{km/h}}", self.parse_reference({"answer": "19.6 m/s"}))
+        self.score(r"\boxed{\sqrt{2gh}}", self.parse_reference({"answer": "sqrt(2*g*h)",
+                                                                 "symbols": {"g": "m/s^2", "h": "m"}}))
+
+    def parse_reference(self, obj: Any) -> QuantityRef | FormulaRef:
+        return parse_reference(obj)
+
+    def sample(self, rng: random.Random, **options: Any) -> Problem:
+        """Generated problems (``family``: kinematics, dynamics, energy, momentum, circuits, formula)."""
+        return sample_problem(rng, **options)
+
+    def score(self, completion: str, reference: Any, weights: dict[str, float] | None = None) -> Verdict:
+        ref = reference if isinstance(reference, (QuantityRef, FormulaRef)) else self.parse_reference(reference)
+        fmt = 1.0 if format_ok(completion) else 0.0
+        spans = answer_spans(completion)
+        if not spans:
+            comps = {"accuracy": 0.0, "format": fmt}
+            return Verdict(self.combine(comps, weights), Status.NO_ANSWER, comps, "", "no_answer")
+        if isinstance(ref, FormulaRef):
+            return self._score_formula(spans, ref, fmt, weights)
+        return self._score_quantity(spans, ref, fmt, weights)
+
+    # -- quantities ------------------------------------------------------------------------------
+    def _score_quantity(self, spans: list[tuple[str, str]], ref: QuantityRef, fmt: float,
+                        weights: dict[str, float] | None) -> Verdict:
+        comps = {"accuracy": 0.0, "format": fmt, "single": 0.0, "unit": 0.0, "dimension": 0.0, "value": 0.0}
+        qs, span, source, err = _first(spans, parse_span)
+        if qs is None:
+            assert err is not None
+            return self._failed(comps, weights, span, source, err)
+        comps["single"] = 1.0 if all(_same(qs[0], q) for q in qs[1:]) else 0.0
+        details = [self._check_one(q, ref, comps) for q in qs]
+        bad = next((d for d in details if d != "correct"), None)
+        if comps["single"] == 0.0:
+            bad = "multiple_answers: " + " vs ".join(q.text for q in qs[:3])
+        comps["accuracy"] = 1.0 if bad is None else 0.0
+        return self._done(comps, weights, " = ".join(q.text for q in qs), bad or "correct")
+
+    def _check_one(self, q: Quantity, ref: QuantityRef, comps: dict[str, float]) -> str:
+        rq = ref.quantity
+        unit, unit_text = q.unit, q.unit_text
+        if not q.has_unit:
+            if ref.unit_required:
+                return "missing_unit"
+            unit, unit_text = rq.unit, rq.unit_text  # a bare number is read in the reference's unit
+        comps["unit"] = 1.0
+        f = facts(unit)
+        tags, rtags = unit.tags, rq.unit.tags
+        mixed = ("cycle" in tags and "angle" in rtags) or ("angle" in tags and "cycle" in rtags)
+        if f.dim != ref.facts.dim or mixed:
+            comps["dimension"] = 0.0
+            return f"wrong_unit: {unit_text or '1'} vs {rq.unit_text or '1'}"
+        comps["dimension"] = 1.0
+        si = f.scale * q.value + f.offset
+        if abs(si - ref.si) <= ref.tol:
+            comps["value"] = 1.0
+            return "correct"
+        comps["value"] = 0.0
+        shown = (si - ref.facts.offset) / ref.facts.scale
+        return f"wrong_value: {shown:.6g} {rq.unit_text} vs {rq.value:.6g} {rq.unit_text}".rstrip()
+
+    # -- formulas --------------------------------------------------------------------------------
+    def _score_formula(self, spans: list[tuple[str, str]], ref: FormulaRef, fmt: float,
+                       weights: dict[str, float] | None) -> Verdict:
+        comps = {"accuracy": 0.0, "format": fmt, "single": 0.0, "dimension": 0.0, "equivalent": 0.0}
+
+        def read(span: str) -> list[Any]:
+            hedge = HEDGE.search(span)
+            if hedge:
+                raise FormulaError("hedging", f"qualifier {hedge.group()!r}")
+            sides = answer_sides(parse_formula(span, ref.names), ref.names)
+            for side in sides:
+                check_kinds(side)
+            return sides
+
+        sides, span, source, err = _first(spans, read)
+        if sides is None:
+            assert err is not None
+            return self._failed(comps, weights, span, source, err)
+        comps["single"] = 1.0
+        for side in sides:
+            try:
+                dim = dimension(side, ref.specs)
+            except FormulaError as exc:
+                return self._done(comps, weights, span, f"{exc.code}: {exc}"[:300])
+            if dim != ref.dim:
+                return self._done(comps, weights, span, f"wrong_dimension: {show_dim(dim)} vs {show_dim(ref.dim)}")
+            comps["dimension"] = 1.0
+            ok, stage = equivalent(ref.node, side, ref.specs, ref.seed)
+            if not ok:
+                return self._done(comps, weights, span, f"wrong_formula: stage={stage}")
+        comps["equivalent"] = 1.0
+        comps["accuracy"] = 1.0
+        return self._done(comps, weights, span, "correct")
+
+    def _failed(self, comps: dict[str, float], weights: dict[str, float] | None, span: str, source: str,
+                err: Exception) -> Verdict:
+        code = getattr(err, "code", "unparsed")
+        detail = f"{code}: {err}"[:300]
+        if code in ("no_number", "empty") and source not in ("boxed", "answer_tag"):
+            # Prose found only by a fallback (no box, no <answer>): no answer at all, as in game24.
+            return Verdict(self.combine(comps, weights), Status.NO_ANSWER, comps, span.strip()[:500], detail)
+        return self._done(comps, weights, span, detail)
+
+    def _done(self, comps: dict[str, float], weights: dict[str, float] | None, extracted: str,
+              detail: str) -> Verdict:
+        return Verdict(self.combine(comps, weights), Status.OK, comps, extracted.strip()[:500], detail)
+
+
+def _same(a: Quantity, b: Quantity) -> bool:
+    fa, fb = facts(a.unit), facts(b.unit)
+    if fa.dim != fb.dim:
+        return False
+    x, y = fa.scale * a.value + fa.offset, fb.scale * b.value + fb.offset
+    return abs(x - y) <= AGREE * max(abs(x), abs(y))
