@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from fractions import Fraction
 
 import mpmath
 
@@ -20,6 +21,7 @@ from envs.math.ast import symbols
 from envs.math.evaluate import Refused, exact, numeric
 from envs.math.latex import ParseError, parse
 from envs.math.normalize import clean_latex, unwrap
+from envs.math.tokens import num_token
 from envs.physics.units import DIMENSIONLESS, Unit, UnitError, parse_unit
 
 MAX_SPAN = 400
@@ -47,10 +49,10 @@ _TEMP = re.compile(r"°\s*C(?![A-Za-z])|\bdeg\s*C\b|\bdegrees?\s+[Cc]elsius\b")
 _TEMP_F = re.compile(r"°\s*F(?![A-Za-z])|\bdeg\s*F\b|\bdegrees?\s+[Ff]ahrenheit\b")
 HEDGE = re.compile(
     r"(?<![A-Za-z])(?:or|either|between|not|at\s+least|at\s+most|less\s+than|more\s+than|greater\s+than|"
-    r"maybe|perhaps|possibly|probably|around|up\s+to|to|and|one\s+of)(?![A-Za-z])"
+    r"maybe|perhaps|possibly|probably|up\s+to|to|and|one\s+of)(?![A-Za-z])"
     r"|\\pm|\\mp|±|∓|\\le(?:q)?(?![A-Za-z])|\\ge(?:q)?(?![A-Za-z])|\\neq?(?![A-Za-z])|[<>≤≥≠]|\\lt|\\gt",
     re.I)
-_APPROX = re.compile(r"^\s*(?:approximately|approx\.?|about|roughly|≈|\\approx|\\sim)\s*", re.I)
+_APPROX = re.compile(r"^\s*(?:approximately|approx\.?|about|around|roughly|≈|\\approx|\\sim)\s*", re.I)
 _LABEL = re.compile(r"^\s*(?:\\?[A-Za-z][A-Za-z0-9_{}\\' ,()]{0,40}?)\s*(?:=|≈|\\approx)(?!=)")
 _SPLIT = re.compile(r"=|≈|\\approx|;|,(?!\d{3}(?!\d))")
 _THOUSANDS = re.compile(r"^(-?)(\d{1,3}(?:,\d{3})+)(\.\d+)?(?=\s|$|\\|[A-Za-zΩμµ°℃℉%(/])")
@@ -62,20 +64,34 @@ _NUM_TOKEN = re.compile(
     r"|x(?=\s*10\s*\^)")
 
 
+_SIUNITX = re.compile(r"\\(?:SI|qty)\s*\{([^{}]{0,80})\}\s*\{([^{}]{0,80})\}")
+_HAS_SUP = re.compile(r"[⁰¹²³⁴⁵⁶⁷⁸⁹]")
+_MICRO_SPACE = re.compile(r"([μµ])\s+(?=[A-Za-zΩ])")
+_PREFIX_OHM = re.compile(r"(?<![A-Za-z])([kMG])\s+(?=Ω)")
+
+
 def prepare(span: str) -> str:
     """Spelling-level clean-up: LaTeX wrappers, spacing, Unicode super/subscripts, degree marks."""
     s = span.strip()[:MAX_SPAN * 4]
-    s = _SUP_RUN.sub(lambda m: "^{" + m.group().translate(_SUP) + "}", s)
-    s = s.replace("\\Omega", "Ω").replace("\\mu", "μ").replace("\\%", "%").replace("\\AA", "Å")
-    s = s.replace("\\ohm", "Ω")
-    s = _DEGREE.sub("°", s)
+    if "\\" in s:
+        s = _SIUNITX.sub(r"\1 \2", s)  # siunitx: \SI{19.6}{m/s}
+        s = s.replace("\\Omega", "Ω").replace("\\mu", "μ").replace("\\%", "%").replace("\\AA", "Å")
+        s = s.replace("\\ohm", "Ω")
+        s = _DEGREE.sub("°", s)
+    if _HAS_SUP.search(s):
+        s = _SUP_RUN.sub(lambda m: "^{" + m.group().translate(_SUP) + "}", s)
     s = clean_latex(s)
-    s = unwrap(s)
-    s = s.replace("\\(", " ").replace("\\)", " ").replace("\\[", " ").replace("\\]", " ")
-    s = s.replace("$", " ").replace("\\,", " ").replace("\\ ", " ").replace("~", " ")
-    s = re.sub(r"([μµ])\s+(?=[A-Za-zΩ])", r"\1", s)  # \mu\mathrm{F}
-    s = _TEMP.sub("℃", s)
-    s = _TEMP_F.sub("℉", s)
+    if "\\" in s:
+        s = unwrap(s)
+        s = s.replace("\\(", " ").replace("\\)", " ").replace("\\[", " ").replace("\\]", " ")
+        s = s.replace("\\,", " ").replace("\\ ", " ")
+    s = s.replace("$", " ").replace("~", " ")
+    if "μ" in s or "µ" in s or "Ω" in s:
+        s = _MICRO_SPACE.sub(r"\1", s)  # \mu\mathrm{F}
+        s = _PREFIX_OHM.sub(r"\1", s)  # \mathrm{k}\Omega
+    if "°" in s or "deg" in s or "elsius" in s or "ahrenheit" in s:
+        s = _TEMP.sub("℃", s)
+        s = _TEMP_F.sub("℉", s)
     s = " ".join(s.split()).rstrip(".。 ").strip()
     if s.startswith("**") and s.endswith("**") and len(s) > 4:
         s = s[2:-2].strip()
@@ -112,6 +128,7 @@ def _is_label(text: str) -> bool:
     return False
 
 
+_PLAIN = re.compile(r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?")
 _TIMES_X = re.compile(r"(?<=\d)\s*x\s*(?=10\s*\^)")
 _BARE_EXP = re.compile(r"\^\s*(-?\d+)")
 
@@ -160,6 +177,12 @@ def parse_quantity(s: str) -> Quantity:
 
 def read_number(text: str) -> float:
     """A constant through the math task's number grammar: decimals, e/×10^n, \\frac, \\sqrt, π."""
+    if _PLAIN.fullmatch(text):  # the common case: one literal, read by the math grammar's own token rule
+        try:
+            node = num_token(text.lstrip("+-"))
+        except ParseError as exc:
+            raise QuantityError("unparsed_number", f"{text[:40]!r}: {exc}") from exc
+        return _finite(exact(("neg", node) if text.startswith("-") else node))
     text = _BARE_EXP.sub(r"^{\1}", text)  # plain-text 10^25 means 10^{25}, not LaTeX's 10²5
     try:
         node = parse(text)
@@ -171,22 +194,30 @@ def read_number(text: str) -> float:
         raise QuantityError("unparsed_number", f"{text[:40]!r} has letters")
     q = exact(node)
     if q is not None:
-        try:
-            v = q.numerator / q.denominator
-        except OverflowError:
-            raise QuantityError("non_finite", "number too large") from None
-    else:
-        try:
-            with mpmath.workdps(30):
-                z = numeric(node, 0)
-        except (Refused, ZeroDivisionError, ValueError, TypeError, OverflowError, ArithmeticError) as exc:
-            raise QuantityError("non_finite", f"{text[:40]!r}: {exc}") from exc
-        if mpmath.im(z) != 0:
-            raise QuantityError("non_finite", "complex value")
-        try:
-            v = float(mpmath.re(z))
-        except OverflowError:
-            raise QuantityError("non_finite", "number too large") from None
+        return _finite(q)
+    try:
+        with mpmath.workdps(30):
+            z = numeric(node, 0)
+    except (Refused, ZeroDivisionError, ValueError, TypeError, OverflowError, ArithmeticError) as exc:
+        raise QuantityError("non_finite", f"{text[:40]!r}: {exc}") from exc
+    if mpmath.im(z) != 0:
+        raise QuantityError("non_finite", "complex value")
+    try:
+        v = float(mpmath.re(z))
+    except OverflowError:
+        raise QuantityError("non_finite", "number too large") from None
+    if not math.isfinite(v):
+        raise QuantityError("non_finite", "number not finite")
+    return v
+
+
+def _finite(q: Fraction | None) -> float:
+    if q is None:
+        raise QuantityError("unparsed_number", "not a number")
+    try:
+        v = q.numerator / q.denominator
+    except OverflowError:
+        raise QuantityError("non_finite", "number too large") from None
     if not math.isfinite(v):
         raise QuantityError("non_finite", "number not finite")
     return v

@@ -82,7 +82,7 @@ class Unit:
 
     @property
     def tags(self) -> frozenset[str]:
-        return frozenset(SYMBOLS[s][2] for (_, s), _ in self.factors if SYMBOLS[s][2])
+        return _tags(self.factors)
 
     @property
     def is_lone_offset(self) -> bool:
@@ -95,6 +95,11 @@ class Unit:
         for (p, s), e in self.factors:
             parts.append(p + s + ("" if e == 1 else f"^{e}"))
         return " ".join(parts)
+
+
+@lru_cache(maxsize=4096)
+def _tags(factors: tuple[tuple[tuple[str, str], int], ...]) -> frozenset[str]:
+    return frozenset(SYMBOLS[s][2] for (_, s), _ in factors if SYMBOLS[s][2])
 
 
 DIMENSIONLESS = Unit(())
@@ -225,6 +230,7 @@ class _Parser:
         raise UnitError("unknown_unit", f"unexpected {val!r}")
 
 
+@lru_cache(maxsize=4096)
 def parse_unit(text: str) -> Unit:
     """Parse a unit string of our grammar (already free of LaTeX wrappers). Raises ``UnitError``."""
     toks = tokenize(text.strip())
