@@ -105,6 +105,8 @@ def parse_span(span: str) -> list[Quantity]:
         raise QuantityError("empty")
     if len(s) > MAX_SPAN:
         raise QuantityError("too_long", f"answer longer than {MAX_SPAN} characters")
+    if not any(c.isdigit() for c in s):
+        raise QuantityError("no_number", f"no number in {s[:60]!r}")
     if HEDGE.search(s):
         raise QuantityError("hedging", f"qualifier {HEDGE.search(s).group()!r}")  # type: ignore[union-attr]
     m = _LABEL.match(s)
