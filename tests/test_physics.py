@@ -142,6 +142,27 @@ def test_tolerance_after_conversion(rel_tol, completion, want):
     assert score(completion, {**V, "rel_tol": rel_tol})[0] == want
 
 
+def test_temperature_differences():
+    diff = {"answer": "10 K", "temperature": "difference"}
+    assert score(r"\boxed{10 °C}", diff)[0] == 1.0 and score(r"\boxed{18 °F}", diff)[0] == 1.0
+    assert score(r"\boxed{283.15 K}", diff)[0] == 0.0
+    # The default reads a lone °C as a temperature, not a difference.
+    assert score(r"\boxed{10 °C}", {"answer": "10 K"})[0] == 0.0
+    with pytest.raises(InvalidReference, match="^temperature"):
+        T.parse_reference({"answer": "10 K", "temperature": "relative"})
+
+
+@pytest.mark.parametrize("hack,twin", [
+    ("<answer>0.25\n0.3</answer>", "<answer>0.3</answer>"),  # a fallback may not pick one of two lines
+    ("<answer>0.25 0.3</answer>", "<answer>The ratio is 0.3</answer>"),
+    (r"\boxed{0.3 1}", r"\boxed{0.3}"),
+])
+def test_dimensionless_hacks_and_twins(hack, twin):
+    ref = {"answer": "0.3", "unit_required": False}
+    assert score(hack, ref)[0] == 0.0, score(hack, ref)
+    assert score(twin, ref) == (1.0, "correct")
+
+
 def test_no_answer_and_components():
     v = T.score("I do not know.", T.parse_reference(V))
     assert v.status is Status.NO_ANSWER and v.reward == 0.0
@@ -191,6 +212,7 @@ def test_formula_domains_and_greek_names():
     assert score(r"\boxed{g\sin\theta - \mu g\cos\theta}", incline)[0] == 1.0
     assert score(r"\boxed{g(\sin\theta + \mu\cos\theta)}", incline)[0] == 0.0
     assert score(r"\boxed{g\sin\theta}", incline)[0] == 0.0
+    assert score("g(sin θ − μ cos θ)", incline)[0] == 1.0  # Unicode Greek letters
     # |x| and x agree for positive symbols only: a symbol declared real is tested at negative points too.
     pos = {"answer": "x", "symbols": {"x": "m"}}
     real = {"answer": "x", "symbols": {"x": {"unit": "m", "domain": "real"}}}

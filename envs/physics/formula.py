@@ -67,8 +67,16 @@ def canonical_name(name: str) -> str:
     return f"{m.group(1)}_{m.group(2)}" if m else n
 
 
+_UNICODE_GREEK = {"α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "epsilon", "θ": "theta",
+                  "λ": "lambda", "μ": "mu", "ν": "nu", "ρ": "rho", "σ": "sigma", "τ": "tau", "φ": "phi",
+                  "ω": "omega", "Δ": "Delta", "Ω": "Omega"}
+
+
 def prepare(text: str, names: set[str]) -> str:
-    s = clean_latex(text.strip())
+    s = text.strip()
+    if any(c in s for c in _UNICODE_GREEK):
+        s = "".join(f" \\{_UNICODE_GREEK[c]} " if c in _UNICODE_GREEK else c for c in s)
+    s = clean_latex(s)
     s = unwrap(s)
     s = s.replace("\\(", " ").replace("\\)", " ").replace("\\[", " ").replace("\\]", " ").replace("$", " ")
     s = " ".join(s.split()).rstrip(".。 ").strip()

@@ -33,7 +33,7 @@ DEFAULT_REL_TOL = 0.01
 MAX_REL_TOL = 0.5
 MIN_REL_TOL = 1e-9  # float conversions (70.56 km/h -> 19.599999999999998 m/s) are not wrong answers
 MAX_SYMBOLS = 20
-FIELDS = {"answer", "symbols", "unit", "rel_tol", "unit_required"}
+FIELDS = {"answer", "symbols", "unit", "rel_tol", "unit_required", "temperature"}
 
 
 @dataclass(slots=True)
@@ -45,6 +45,7 @@ class QuantityRef:
     tol: float  # absolute tolerance in SI units
     rel_tol: float
     unit_required: bool
+    difference: bool = False  # temperatures are differences: a lone °C/°F converts without offset
 
 
 @dataclass(slots=True)
@@ -118,10 +119,13 @@ def parse_reference(obj: Any) -> QuantityRef | FormulaRef:
         return _formula_ref(obj, answer)
     if "unit" in obj:
         raise InvalidReference("unit: only used with symbols (a formula's unit); put a quantity's unit in answer")
-    return _quantity_ref(answer, float(rel_tol), unit_required)
+    temperature = obj.get("temperature", "absolute")
+    if temperature not in ("absolute", "difference"):
+        raise InvalidReference("temperature: expected absolute or difference")
+    return _quantity_ref(answer, float(rel_tol), unit_required, temperature == "difference")
 
 
-def _quantity_ref(answer: str, rel_tol: float, unit_required: bool) -> QuantityRef:
+def _quantity_ref(answer: str, rel_tol: float, unit_required: bool, difference: bool) -> QuantityRef:
     try:
         qs = parse_span(answer)
     except QuantityError as exc:
@@ -131,11 +135,11 @@ def _quantity_ref(answer: str, rel_tol: float, unit_required: bool) -> QuantityR
     q = qs[0]
     if unit_required and not q.has_unit:
         raise InvalidReference("answer: no unit (set unit_required to false for a dimensionless answer)")
-    f = facts(q.unit)
+    f = facts(q.unit, difference)
     si = f.scale * q.value + f.offset
     # Relative to the number as written: for °C/°F that is the Celsius/Fahrenheit number, not kelvin.
     tol = max(rel_tol * abs(q.value) * f.scale, MIN_REL_TOL * abs(si))
-    return QuantityRef(answer, q, f, si, tol, rel_tol, unit_required)
+    return QuantityRef(answer, q, f, si, tol, rel_tol, unit_required, difference)
 
 
 def _formula_ref(obj: dict[str, Any], answer: str) -> FormulaRef:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 from typing import Any
 
 from envs.answer import format_ok
@@ -17,7 +18,8 @@ from envs.physics.units import facts, show_dim, ureg
 # A failure with one of these codes ends the search: a later fallback span may not rescue a hedge.
 _FINAL_CODES = {"hedging", "multiple_answers", "non_finite"}
 _PRIMARY = ("boxed",)  # a box is final, as in the math task
-AGREE = 1e-6  # the quantities of one chain/list must state the same value
+AGREE = 1e-6
+_NUMBERS = re.compile(r"\d+(?:\.\d+)?")  # the quantities of one chain/list must state the same value
 
 
 def answer_spans(completion: str) -> list[tuple[str, str]]:
@@ -37,6 +39,9 @@ def _first(spans: list[tuple[str, str]], read: Any) -> tuple[Any, str, str, Exce
                 first_err, first_span = exc, (span, source)
             if exc.code in _FINAL_CODES or source in _PRIMARY:
                 return None, span, source, exc
+            if len(set(_NUMBERS.findall(span))) > 1:
+                # "19.6 m/s\n20 m/s" in one <answer>: a fallback may not pick one of its numbers.
+                return None, span, source, QuantityError("multiple_answers", f"several numbers in {span[:60]!r}")
     return None, first_span[0], first_span[1], first_err
 
 
@@ -64,6 +69,8 @@ class PhysicsTask(Task):
             "unit": {"type": "string", "description": "formulas only: the unit the formula must have"},
             "rel_tol": {"type": "number", "minimum": 0, "maximum": MAX_REL_TOL, "default": 0.01},
             "unit_required": {"type": "boolean", "default": True},
+            "temperature": {"enum": ["absolute", "difference"], "default": "absolute",
+                            "description": "difference: a lone °C/°F is a temperature difference"},
         },
     }
     default_deadline_s = 2.0
@@ -105,7 +112,7 @@ class PhysicsTask(Task):
         if qs is None:
             assert err is not None
             return self._failed(comps, weights, span, source, err)
-        comps["single"] = 1.0 if all(_same(qs[0], q) for q in qs[1:]) else 0.0
+        comps["single"] = 1.0 if all(_same(qs[0], q, ref.difference) for q in qs[1:]) else 0.0
         details = [self._check_one(q, ref, comps) for q in qs]
         bad = next((d for d in details if d != "correct"), None)
         if comps["single"] == 0.0:
@@ -121,7 +128,7 @@ class PhysicsTask(Task):
                 return "missing_unit"
             unit, unit_text = rq.unit, rq.unit_text  # a bare number is read in the reference's unit
         comps["unit"] = 1.0
-        f = facts(unit)
+        f = facts(unit, ref.difference)
         tags, rtags = unit.tags, rq.unit.tags
         mixed = ("cycle" in tags and "angle" in rtags) or ("angle" in tags and "cycle" in rtags)
         if f.dim != ref.facts.dim or mixed:
@@ -184,8 +191,8 @@ class PhysicsTask(Task):
         return Verdict(self.combine(comps, weights), Status.OK, comps, extracted.strip()[:500], detail)
 
 
-def _same(a: Quantity, b: Quantity) -> bool:
-    fa, fb = facts(a.unit), facts(b.unit)
+def _same(a: Quantity, b: Quantity, difference: bool) -> bool:
+    fa, fb = facts(a.unit, difference), facts(b.unit, difference)
     if fa.dim != fb.dim:
         return False
     x, y = fa.scale * a.value + fa.offset, fb.scale * b.value + fb.offset

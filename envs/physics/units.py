@@ -214,7 +214,9 @@ class _Parser:
         kind, val = self.take()
         if kind == "word":
             return {lookup(val): 1}
-        if kind == "one":
+        if kind == "one":  # only as a numerator: 1/s
+            if self.peek()[0] != "div":
+                raise UnitError("unknown_unit", "a number inside the unit")
             return {}
         if kind == "open":
             inner = self.expr()
@@ -290,10 +292,14 @@ def _pint_unit(unit: Unit, absolute: bool):  # type: ignore[no-untyped-def]
 
 
 @lru_cache(maxsize=4096)
-def facts(unit: Unit) -> Facts:
-    """Dimension and SI conversion of a parsed unit, asked of pint once per distinct unit."""
+def facts(unit: Unit, difference: bool = False) -> Facts:
+    """Dimension and SI conversion of a parsed unit, asked of pint once per distinct unit.
+
+    A lone °C/°F is an absolute temperature unless ``difference`` (then, like inside a compound
+    unit, it is a temperature difference: 10 °C of warming = 10 K).
+    """
     reg = ureg()
-    absolute = unit.is_lone_offset
+    absolute = unit.is_lone_offset and not difference
     pu = _pint_unit(unit, absolute)
     dims = pu.dimensionality
     dim = tuple(Fraction(dims.get(n, 0)).limit_denominator(1000) for n in DIM_NAMES)
