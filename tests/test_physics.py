@@ -42,6 +42,8 @@ def score(completion: str, ref: dict) -> tuple[float, str]:
     (V, r"\boxed{v = 19.6\ \mathrm{m/s}}"),
     (V, r"\boxed{v \approx 19.6 m/s}"),
     (V, r"\boxed{19.6 m/s = 70.56 km/h}"),  # a chain whose sides agree
+    (V, r"\boxed{v = \sqrt{2 \cdot 9.8 \cdot 19.6} = 19.6\ \mathrm{m/s}}"),  # a bare side takes the chain's unit
+    (V, r"\boxed{19.6 m s-1}"),  # plain-text exponent
     (V, r"\boxed{\SI{19.6}{m/s}}"),
     (V, "The answer is 19.6 meters per second."),
     (V, r"<think>2gh = 384.16</think><answer>\boxed{19.6 m/s}</answer>"),
@@ -90,6 +92,7 @@ def test_accepted(ref, completion):
     (V, r"\boxed{at least 19.6 m/s}", "hedging"),
     (V, r"\boxed{not 19.6 m/s}", "hedging"),
     (V, r"\boxed{19.6 m/s = 75 km/h}", "multiple_answers"),
+    (V, r"\boxed{2+2 = 19.6 m/s}", "multiple_answers"),  # a false chain is no answer
     (V, r"\boxed{19.6, 20 m/s}", "multiple_answers"),
     (V, r"\boxed{\infty m/s}", "no_number"),
     (V, r"\boxed{1e999999 m/s}", "unparsed_number"),

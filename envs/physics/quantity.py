@@ -54,7 +54,8 @@ HEDGE = re.compile(
     re.I)
 _APPROX = re.compile(r"^\s*(?:approximately|approx\.?|about|around|roughly|≈|\\approx|\\sim)\s*", re.I)
 _LABEL = re.compile(r"^\s*(?:\\?[A-Za-z][A-Za-z0-9_{}\\' ,()]{0,40}?)\s*(?:=|≈|\\approx)(?!=)")
-_SPLIT = re.compile(r"=|≈|\\approx|;|,(?!\d{3}(?!\d))")
+_CHAIN = re.compile(r"=|≈|\\approx")
+_LIST = re.compile(r";|,(?!\d{3}(?!\d))")
 _THOUSANDS = re.compile(r"^(-?)(\d{1,3}(?:,\d{3})+)(\.\d+)?(?=\s|$|\\|[A-Za-zΩμµ°℃℉%(/])")
 _DEC_COMMA = re.compile(r"^(-?\d+),(\d+)(?=\s|$|\\|[A-Za-zΩμµ°℃℉%(/])")
 _SPACE_THOUSANDS = re.compile(r"^(-?\d{1,3})((?: \d{3})+)(?=\s*(?:[A-Za-zΩμµ°℃℉%(/\\]|$))")
@@ -113,12 +114,20 @@ def parse_span(span: str) -> list[Quantity]:
     if m and _is_label(s[:m.end()].rstrip("=≈").removesuffix("\\approx")):
         s = s[m.end():]
     s = _APPROX.sub("", s)
-    parts = [p.strip() for p in _SPLIT.split(s)]
-    if any(not p for p in parts):
+    sides = [p.strip() for p in _CHAIN.split(s)]
+    items = [[p.strip() for p in _LIST.split(side)] for side in sides]
+    if any(not p for side in items for p in side):
         raise QuantityError("unparsed", "empty side")
-    if len(parts) > 8:
+    if sum(len(side) for side in items) > 8:
         raise QuantityError("multiple_answers", "too many parts")
-    return [parse_quantity(p) for p in parts]
+    out = [parse_quantity(p) for side in items for p in side]
+    if len(sides) > 1 and len(out) == len(sides):
+        # A chain "\sqrt{2 \cdot 9.8 \cdot 19.6} = 19.6 m/s": a bare number states a value in the
+        # unit of the last side that has one, and every side must agree (checked by the task).
+        unit = next((q for q in reversed(out) if q.has_unit), None)
+        if unit is not None:
+            out = [q if q.has_unit else Quantity(q.value, unit.unit, True, q.text, unit.unit_text) for q in out]
+    return out
 
 
 def _is_label(text: str) -> bool:

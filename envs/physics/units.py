@@ -108,7 +108,7 @@ _SUPER = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺", "0123456789-+")
 _TOKEN = re.compile(
     r"(?P<frac>\\frac)|(?P<mul>\\cdot|\\times|[·⋅*×])|(?P<div>/)"
     r"|(?P<pow>\^\s*(?:\{\s*[-+−]?\s*\d+\s*\}|\(\s*[-+−]?\s*\d+\s*\)|[-+−]?\s*\d+))"
-    r"|(?P<sup>[⁻⁺]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+)|(?P<open>[({])|(?P<close>[)}])|(?P<one>1(?![\d.]))"
+    r"|(?P<glued>(?<=[A-Za-zΩ])-?\d{1,2}(?![\d.]))|(?P<sup>[⁻⁺]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+)|(?P<open>[({])|(?P<close>[)}])|(?P<one>1(?![\d.]))"
     r"|(?P<word>[A-Za-zΩμµ°℃℉%Å]+)|(?P<space>\s+)"
 )
 
@@ -200,6 +200,9 @@ class _Parser:
         if kind == "pow":
             self.take()
             exp *= int(val.lstrip("^ ").strip("{}() ").replace("−", "-").replace(" ", ""))
+        elif kind == "glued":  # plain-text exponents glued to the unit: m2, s-1
+            self.take()
+            exp *= int(val)
         elif kind == "sup":
             self.take()
             exp *= int(val.translate(_SUPER))
