@@ -45,7 +45,10 @@ SYMBOLS: dict[str, tuple[str, bool, str]] = {
     "ft": ("foot", False, ""), "in": ("inch", False, ""), "mi": ("mile", False, ""),
     "yd": ("yard", False, ""), "lb": ("pound", False, ""), "lbf": ("pound_force", False, ""),
     "Å": ("angstrom", False, ""), "u": ("unified_atomic_mass_unit", False, ""),
-    "Da": ("dalton", True, ""), "%": ("percent", False, ""),
+    "Da": ("dalton", True, ""), "%": ("percent", False, ""), "mmHg": ("millimeter_Hg", False, ""),
+    "Torr": ("torr", False, ""), "torr": ("torr", False, ""), "kn": ("knot", False, ""),
+    "au": ("astronomical_unit", False, ""), "AU": ("astronomical_unit", False, ""),
+    "ly": ("light_year", False, ""),
 }
 PREFIXES = {"P": "peta", "T": "tera", "G": "giga", "M": "mega", "k": "kilo", "h": "hecto", "d": "deci",
             "c": "centi", "m": "milli", "μ": "micro", "µ": "micro", "u": "micro", "n": "nano",
@@ -59,7 +62,7 @@ WORDS = {
     "electronvolt": "eV", "calorie": "cal", "radian": "rad", "degree": "°", "minute": "min", "hour": "h",
     "day": "d", "year": "yr", "tonne": "t", "revolution": "rev", "atmosphere": "atm", "foot": "ft",
     "feet": "ft", "inche": "in", "inch": "in", "mile": "mi", "yard": "yd", "pound": "lb", "celsius": "℃",
-    "fahrenheit": "℉", "percent": "%",
+    "fahrenheit": "℉", "percent": "%", "knot": "kn", "torr": "Torr",
 }
 PREFIX_WORDS = {"peta": "P", "tera": "T", "giga": "G", "mega": "M", "kilo": "k", "hecto": "h", "deci": "d",
                 "centi": "c", "milli": "m", "micro": "μ", "nano": "n", "pico": "p", "femto": "f"}
