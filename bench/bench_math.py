@@ -37,6 +37,28 @@ POLICY_DEFAULTS: dict[tuple[str, int], tuple[bool, dict[str, Any] | None]] = {
     ("math_verify_tests", 187): (True, {"relation_vs_interval": False}),
     # Variable names matter: f(x) is not f(y) (Math-Verify strict=False would accept it).
     ("math_verify_tests", 254): (False, None),
+    # The gold's exactness decides: a rounded decimal does not answer an exact gold (1.414 for
+    # sqrt 2, 125.663 for 40 pi) unless the reference sets a relative tolerance.
+    ("mario_eval", 1): (False, {"rel_tol": 1e-3}),
+    ("mario_eval", 10): (False, {"rel_tol": 1e-3}),
+    ("mario_eval", 11): (False, {"rel_tol": 1e-3}),
+}
+
+# Rows the strict answer rules judge differently from their source (not flagged POLICY there):
+# * a configured precision (Math-Verify ``float_rounding=2`` / ``precision=4``, MARIO's rounding):
+#   a rounded decimal does not answer an exact gold; ``rel_tol`` (the source's precision) restores;
+# * a false equation chain is no answer (``x = 5+5+1 = 7 = 11`` is not 11): no switch restores it.
+STRICT_ROWS: dict[tuple[str, int], tuple[bool, dict[str, Any] | None]] = {
+    ("mario_eval", 49): (False, {"rel_tol": 1e-3}),
+    ("math_verify_tests", 133): (False, {"rel_tol": 1e-2}),
+    ("math_verify_tests", 139): (False, {"rel_tol": 1e-4}),
+    ("math_verify_tests", 275): (False, {"rel_tol": 1e-4}),
+    ("math_verify_tests", 35): (False, None),  # "1/2 \\$ = 10/9"
+    ("math_verify_tests", 98): (False, None),  # "x = 5+5+1 = 7 = 11"
+    ("math_verify_tests", 100): (False, None),
+    ("math_verify_tests", 101): (False, None),  # "x = 5+5+1 = 1/3 \\approx 11"
+    ("math_verify_tests", 114): (False, None),  # "z = 3+3 = 2"
+    ("math_verify_tests", 115): (False, None),
 }
 
 
@@ -64,6 +86,8 @@ def load_corpus(data: pathlib.Path = DATA) -> list[Row]:
             expected = r["expected"]
             if policy and (path.stem, i) in POLICY_DEFAULTS:
                 expected = POLICY_DEFAULTS[(path.stem, i)][0]
+            elif (path.stem, i) in STRICT_ROWS:
+                expected = STRICT_ROWS[(path.stem, i)][0]
             rows.append(Row(path.stem, i, r["gold"], r["pred"], expected, r["expected"], policy))
     return rows
 

@@ -1,44 +1,248 @@
-"""Answer extraction and the DeepSeek-R1 format check, shared by tasks.
+"""The one answer-extraction layer every task calls: the final answer span, where it came from,
+and whether the words in or around it make it a hedge.
 
-Everything here is linear in the completion length: plain ``str.rfind``/``count`` scans and one
-brace-matching pass, never a backtracking regex over the whole text.
+Public API (stable; tasks and plugins may rely on it):
+
+``find_answer(text, *, fallback="last_sentence", require_marked=False, strict_think=False,
+allowed=frozenset())`` → ``Found``
+    The final answer: ``span`` (str or None), ``source``, ``hedged`` (bool) and ``qualifiers``
+    (the hedging qualifiers that were not ``allowed``). A hedged answer must score 0.
+``candidates(text, *, fallback="last_sentence", require_marked=False, strict_think=False)``
+    Every answer span in priority order (``Candidate``: ``text``, ``source``, ``around``), for a
+    task that parses spans itself and takes the first it can read (the math task does).
+``Candidate.hedge(allowed)``
+    The qualifiers of the span and of the words around it, minus ``allowed``.
+``format_ok(text)``, ``strip_think(text, strict)``, ``answer_tag(text)``, ``boxed_group(text)``,
+``last_nonempty_line(text)``, ``extract(text)`` (tag, box or last line, unchecked; kept for plugins).
+``envs.hedge.qualifiers(text)`` names the qualifiers (``not``, ``or``, ``at least``, ``relation`` …).
+
+Sources, in priority order: ``answer_tag`` (the last ``<answer>…</answer>``, read inside itself
+only), ``boxed`` (the last ``\\boxed{}``/``\\fbox{}`` and the boxes joined to it by connectors),
+``final_answer`` ("the final answer is …"), then with ``fallback="last_sentence"``: ``short`` (a
+short completion that is itself an answer), ``answer_anchor`` ("answer is / Answer: …"),
+``last_math`` (the last ``$…$``) and ``last_number``; with ``fallback="last_line"``: the anchor,
+then the last non-empty line. Only text after the last ``</think>`` counts.
 """
 
 from __future__ import annotations
 
-ANSWER_OPEN, ANSWER_CLOSE = "<answer>", "</answer>"
+import re
+from dataclasses import dataclass
+
+from envs.hedge import bare_numbers, qualifiers, several
+from envs.spans import (
+    _FINAL_CUT,
+    _SENT_END,
+    ANCHOR,
+    TAIL,
+    answer_tag,
+    boxed_group,
+    final_answer,
+    last_number,
+    math_spans,
+    numbers,
+    strip_think,
+)
+
+__all__ = [
+    "Candidate", "Found", "answer_tag", "boxed_group", "candidates", "extract", "find_answer", "format_ok",
+    "last_nonempty_line", "strip_think",
+]
+
 THINK_OPEN, THINK_CLOSE = "<think>", "</think>"
+ANSWER_OPEN, ANSWER_CLOSE = "<answer>", "</answer>"
+CONTEXT = 120  # characters of context read on each side of a span
+# Where the words qualifying a value start: the last clause break before it.
+_CLAUSE_START = re.compile(r"[,;:!?،]\s|\.\s|\n|(?<![A-Za-z])(?:so|thus|therefore|hence|then|is|are|was|be|equals|"
+                           r"gives?|get|obtain|answer|[a-z]+['’]s)(?![A-Za-z])|=", re.I)
+# Where an explanation after a value starts ("3 because 1 + 2 = 3", "5, which is prime").
+_EXPLAIN = re.compile(r"[;]|(?<![A-Za-z\\])(?:because|since|as|which|where|given|due|by|using|when|so|thus|"
+                      r"hence|therefore|for|with|that|after|per|in|on|of|is|are|was|this|it)(?![A-Za-z])",
+                      re.I)
+_EXPLAIN_VERDICT = re.compile(_EXPLAIN.pattern.replace("|is|are|was|", "|"), re.I)
+_SENTENCE_END = re.compile(r"[.!?。！？](?=\s+[A-Z\\$*]|\s*$)|\n")
+_WORD_PAREN = re.compile(r"\s*\(\s*[A-Za-z][A-Za-z\s'\-]*\)\s*[.!]?\s*$")
 
 
-def last_answer_tag(text: str) -> str | None:
-    """Content of the last complete ``<answer>…</answer>`` block."""
-    end = text.rfind(ANSWER_CLOSE)
-    if end < 0:
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """One answer span: its text, where it came from, and the qualifiers in the words around it."""
+
+    text: str
+    source: str
+    around: frozenset[str] = frozenset()
+
+    def hedge(self, allowed: frozenset[str] | set[str] = frozenset(), signs: bool = True) -> set[str]:
+        """Qualifiers of the span (relation signs only when ``signs``) and around it, not ``allowed``."""
+        return (qualifiers(self.text, signs) | self.around) - set(allowed)
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    span: str | None
+    source: str
+    hedged: bool = False
+    qualifiers: frozenset[str] = frozenset()
+
+
+def before_words(text: str, start: int) -> str:
+    """The words of the clause that lead up to ``start`` ("x is at least " → "at least ")."""
+    window = text[max(0, start - CONTEXT):start]
+    cut = 0
+    for m in _CLAUSE_START.finditer(window):
+        cut = m.end()
+    return window[cut:]
+
+
+def after_words(text: str, end: int, verdicts: bool = False) -> str:
+    """The words after ``end`` up to the end of the sentence or the start of an explanation
+    (with ``verdicts``, "is wrong" / "is not" are kept: they judge the value just given)."""
+    window = text[end:end + CONTEXT]
+    stop = _SENTENCE_END.search(window)
+    window = window[:stop.start()] if stop else window
+    explain = (_EXPLAIN_VERDICT if verdicts else _EXPLAIN).search(window)
+    window = window[:explain.start()] if explain else window
+    eq = window.find("=")  # "\boxed{(8-5)*10-6} = 24": the value it makes, not another answer
+    return window[:eq] if eq >= 0 else window
+
+
+def around(text: str, start: int, end: int, span: str = "") -> frozenset[str]:
+    """Qualifiers in the clause around ``text[start:end]``; ``several`` when other numbers follow."""
+    after = after_words(text, end)
+    found = qualifiers(before_words(text, start)) | qualifiers(after_words(text, end, verdicts=True))
+    if bare_numbers(after) - bare_numbers(span):
+        found.add("several")  # "\boxed{3} 4", "\boxed{3} (4)"
+    return frozenset(found)
+
+
+def trim(span: str) -> str:
+    """An anchor's span up to its explanation, without a trailing word-only parenthesis."""
+    m = _EXPLAIN.search(span, 1)
+    while m is not None and not re.search(r"[\d\\$)}\]]", span[:m.start()]):
+        m = _EXPLAIN.search(span, m.end())  # "is the number of …": nothing stated yet, read on
+    if m is not None:
+        span = span[:m.start()]
+    return _WORD_PAREN.sub("", span).strip().rstrip(",").strip()
+
+
+def _anchor_span(body: str) -> tuple[str, int, int] | None:
+    tail_at = max(0, len(body) - TAIL)
+    anchors = list(ANCHOR.finditer(body, tail_at))
+    if not anchors:
         return None
-    start = text.rfind(ANSWER_OPEN, 0, end)
-    if start < 0:
-        return None
-    return text[start + len(ANSWER_OPEN) : end]
+    start = anchors[-1].end()
+    span = body[start:]
+    cut = _FINAL_CUT.search(span)
+    span = span[:cut.start()] if cut else span
+    sent = _SENT_END.search(span[1:])
+    span = span[: sent.start() + 1] if sent else span
+    return span, start, anchors[-1].start()
 
 
-def last_boxed(text: str, commands: tuple[str, ...] = ("\\boxed", "\\fbox")) -> str | None:
-    """Content of the last brace-matched ``\\boxed{…}`` (or ``\\fbox{…}``)."""
-    best = -1
-    for cmd in commands:
-        best = max(best, text.rfind(cmd + "{"), text.rfind(cmd + " {"))
-    if best < 0:
+def _narrowed(span: str) -> Candidate | None:
+    """The one number of an anchor's span that is not itself readable ("6 apples and pears")."""
+    nums = numbers(span)
+    if not nums:
         return None
-    open_at = text.index("{", best)
-    depth = 0
-    for i in range(open_at, len(text)):
-        c = text[i]
-        if c == "{":
-            depth += 1
-        elif c == "}":
-            depth -= 1
-            if depth == 0:
-                return text[open_at + 1 : i]
-    return None  # unbalanced: the box never closed
+    extra = frozenset({"several"}) if several(span) else frozenset()
+    return Candidate(nums[0], "answer_anchor", qualifiers(span) | extra)
+
+
+def candidates(text: str, *, fallback: str = "last_sentence", require_marked: bool = False,
+               strict_think: bool = False, join_boxes: bool = True, read_inside: bool = True) -> list[Candidate]:
+    """Answer spans in priority order (see the module docstring). ``join_boxes=False`` takes the
+    last box alone; ``read_inside=False`` takes an ``<answer>`` block whole, never its sentences."""
+    body = strip_think(text, strict_think)
+    tag = answer_tag(body)
+    if tag is not None and not read_inside:
+        return [Candidate(tag, "answer_tag")]
+    if tag is not None:
+        box = boxed_group(tag)
+        if box is not None:
+            content = ", ".join(box[0])
+            return [Candidate(content, "answer_tag", around(tag, box[2], box[1] + 1, content))]
+        # "<answer>The answer is 3</answer>": read inside the block, never outside it.
+        inner = [Candidate(c.text, "answer_tag", c.around) for c in candidates(tag, fallback="last_sentence")] \
+            if ANSWER_OPEN not in tag else []
+        whole = Candidate(tag, "answer_tag")
+        # A block holding a whole explanation is read through its own final answer first.
+        return [*inner, whole] if len(tag) > 200 or "\n" in tag.strip() else [whole, *inner]
+    out: list[Candidate] = []
+    box = boxed_group(body)
+    if box is not None and not join_boxes:
+        box = ([box[0][-1]], box[1], box[1] - len(box[0][-1]))
+    fin = None if require_marked else final_answer(body)
+    boxed = Candidate(", ".join(box[0]), "boxed", around(body, box[2], box[1] + 1, ", ".join(box[0]))) \
+        if box else None
+    if boxed is not None and box is not None and (fin is None or fin[1] < box[1]):
+        out.append(boxed)
+    if fin is not None and fin[0]:
+        out.append(Candidate(trim(fin[0]) or fin[0], "final_answer"))
+    if boxed is not None and (not out or out[0].source != "boxed"):
+        out.append(boxed)
+    if require_marked or fallback == "none":
+        return out
+    chat = body.find("<|im_")  # a chat template leaking past the answer: nothing after it counts
+    if chat >= 0:
+        body = body[:chat]
+    hope = body.rfind("I hope it is correct")
+    if hope >= 0 and len(body) - hope < 40:
+        body = body[:hope]
+    if fallback == "last_line":  # strict tasks: an "Answer: …" last line, else the last line itself
+        line = last_nonempty_line(body)
+        anchor = _anchor_span(body)
+        if anchor is not None and line is not None and anchor[2] >= body.rstrip().rfind(line):
+            out.append(Candidate(trim(anchor[0]), "answer_anchor", frozenset(qualifiers(before_words(body, anchor[2])))))
+        if line is not None:
+            out.append(Candidate(line, "last_line"))
+        return out
+    stripped = body.strip()
+    if 0 < len(stripped) <= 80 and "\n" not in stripped:
+        if not ANCHOR.search(stripped):  # "The answer is False": the anchor's span is the answer
+            out.append(Candidate(stripped, "short"))
+        k = stripped.rfind(" is ")
+        if k >= 0:  # "The angle is pi/4"
+            out.append(Candidate(stripped[k + 4:], "short"))
+    anchor = _anchor_span(body)
+    if anchor is not None:
+        lead = frozenset(qualifiers(before_words(body, anchor[2])) - {"relation"})
+        span = trim(anchor[0])
+        out.append(Candidate(span, "answer_anchor", lead))
+        narrowed = _narrowed(span)
+        if narrowed is not None:
+            out.append(Candidate(narrowed.text, narrowed.source, narrowed.around | lead))
+    spans = math_spans(body)
+    num = last_number(body)
+    late: list[tuple[int, Candidate]] = []
+    if spans:
+        joined = ", ".join(spans[0])
+        late.append((spans[1], Candidate(joined, "last_math", around(body, spans[2], spans[1], joined))))
+    if num:
+        clause = before_words(body, num[2])
+        found = qualifiers(clause) | qualifiers(after_words(body, num[1], verdicts=True))
+        if " or " not in num[0] and several(body[max(0, num[2] - 40):num[1]]):
+            found.add("several")  # the last of a list: "1, 2, 3, 4"
+        late.append((num[1], Candidate(num[0], "last_number", frozenset(found))))
+    for _, cand in sorted(late, key=lambda x: -x[0]):  # whichever the text ends with first
+        out.append(cand)
+    return out
+
+
+def find_answer(text: str, *, fallback: str = "last_sentence", require_marked: bool = False,
+                strict_think: bool = False, allowed: frozenset[str] | set[str] = frozenset(),
+                join_boxes: bool = True) -> Found:
+    """The first candidate span (an ``<answer>`` block whole), flagged as a hedge when it or the
+    words around it qualify it with anything outside ``allowed``."""
+    found = candidates(text, fallback=fallback, require_marked=require_marked, strict_think=strict_think,
+                       join_boxes=join_boxes, read_inside=False)
+    if not found:
+        return Found(None, "none")
+    first = found[0]
+    bad = first.hedge(allowed)
+    span = first.text.strip()
+    if first.source in ("answer_anchor", "final_answer", "last_line"):
+        span = span.rstrip(".。").strip()
+    return Found(span, first.source, bool(bad), frozenset(bad))
 
 
 def last_nonempty_line(text: str) -> str | None:
@@ -52,31 +256,18 @@ def last_nonempty_line(text: str) -> str | None:
     return None
 
 
-def strip_think(text: str) -> str:
-    """Drop everything up to the last ``</think>``: an answer only inside the reasoning does not count.
-
-    An unclosed ``<think>`` means the model never finished reasoning, so nothing after it counts.
-    """
-    close = text.rfind(THINK_CLOSE)
-    if close >= 0:
-        return text[close + len(THINK_CLOSE) :]
-    open_ = text.find(THINK_OPEN)
-    return text[:open_] if open_ >= 0 else text
-
-
 def extract(text: str) -> tuple[str | None, str]:
-    """The answer and where it came from: ``answer_tag``, ``boxed``, ``last_line`` or ``none``."""
-    body = strip_think(text)
-    found = last_answer_tag(body)
+    """The answer and where it came from: ``answer_tag``, ``boxed``, ``last_line`` or ``none``
+    (no hedge check: prefer ``find_answer``)."""
+    body = strip_think(text, strict=True)
+    found = answer_tag(body)
     if found is not None:
         return found, "answer_tag"
-    found = last_boxed(body)
-    if found is not None:
-        return found, "boxed"
-    found = last_nonempty_line(body)
-    if found is not None:
-        return found, "last_line"
-    return None, "none"
+    box = boxed_group(body)
+    if box is not None:
+        return box[0][-1], "boxed"
+    line = last_nonempty_line(body)
+    return (line, "last_line") if line is not None else (None, "none")
 
 
 def format_ok(text: str) -> bool:

@@ -14,7 +14,7 @@ from collections import Counter
 import pytest
 
 from bench._data import shared_data
-from bench.bench_math import POLICY_DEFAULTS, Row, load_corpus
+from bench.bench_math import POLICY_DEFAULTS, STRICT_ROWS, Row, load_corpus
 from envs.base import Status
 from envs.math import MathTask
 
@@ -79,10 +79,13 @@ def test_policy_rows_are_flagged_in_the_corpus(rows: list[Row]) -> None:
         assert key in by_key and by_key[key].policy, key
 
 
-@pytest.mark.parametrize("key", sorted(k for k, v in POLICY_DEFAULTS.items() if v[1]))
+SWITCHED = {**POLICY_DEFAULTS, **STRICT_ROWS}
+
+
+@pytest.mark.parametrize("key", sorted(k for k, v in SWITCHED.items() if v[1]))
 def test_switch_restores_the_source_verdict(rows: list[Row], key: tuple[str, int]) -> None:
     row = next(r for r in rows if (r.file, r.index) == key)
-    _, switch = POLICY_DEFAULTS[key]
+    _, switch = SWITCHED[key]
     assert switch is not None
     v = TASK.score(row.pred, TASK.parse_reference({"answer": row.gold, **switch}))
     assert (v.reward > 0.5) == row.source_expected, (key, switch, v)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, ClassVar
 
-from envs.answer import extract, format_ok
+from envs.answer import find_answer, format_ok
 from envs.base import InvalidReference, Problem, Status, Task, Verdict
 from envs.game24 import solver
 from envs.game24.expr import ExprError, parse
@@ -72,16 +72,21 @@ class _ArithmeticTask(Task):
 
     def score(self, completion: str, reference: Puzzle, weights: dict[str, float] | None = None) -> Verdict:
         components = {"accuracy": 0.0, "format": 1.0 if format_ok(completion) else 0.0}
-        answer, source = extract(completion)
-        if answer is None:
+        # The shared extraction layer: <answer>, \boxed{}, "final answer is", an "Answer: …" last
+        # line, else the last line; strict about <think> (nothing after an unclosed one counts).
+        found = find_answer(completion, fallback="last_line", strict_think=True, join_boxes=False)
+        if found.span is None:
             return Verdict(self.combine(components, weights), Status.NO_ANSWER, components, "", "no_answer")
-        answer = answer.strip()
+        answer, source = found.span.strip(), found.source
         try:
             parsed = parse(answer, reference.target, list(reference.numbers), reference.use_all)
         except ExprError as exc:
             # A last line of prose is no answer at all; anything else is a wrong answer with a reason.
             status = Status.NO_ANSWER if source == "last_line" and exc.code == "bad_character" else Status.OK
             return Verdict(self.combine(components, weights), status, components, answer[:200], f"{exc.code}: {exc}")
+        if found.hedged:  # "maybe: (8-5)*10-6", "\boxed{…} or …": a hedge never pays
+            detail = f"hedging: {', '.join(sorted(found.qualifiers))}"
+            return Verdict(self.combine(components, weights), Status.OK, components, answer[:200], detail)
         if parsed.value == reference.target:
             components["accuracy"] = 1.0
             detail = "correct"

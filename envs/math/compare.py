@@ -8,14 +8,13 @@ returns ``(equal, stage)``; scalars go to ``scalar.scalar_equal``.
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from dataclasses import dataclass
 
-import mpmath
-
-from envs.math.ast import CONTAINERS, Node, canon, decimal_places, symbols
-from envs.math.evaluate import Refused, numeric
+from envs.math.ast import CONTAINERS, Node, canon
 from envs.math.matrices import has_matrix, matrix_value
-from envs.math.scalar import DPS, scalar_equal
+from envs.math.relations import bound_free, chain_holds, inequality_set, is_name, relation_equal
+from envs.math.scalar import scalar_equal
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,24 +25,19 @@ class Policy:
     require_boxed: bool = False  # only <answer> blocks and \boxed{} count
     fallback: str = "last_sentence"  # last_sentence | none: where to look when nothing is marked
     strict_think: bool = False  # an unclosed <think> hides everything after it
+    rel_tol: float = -1.0  # < 0: unset (the strict number rules); else |pred - gold| <= rel_tol·|gold|
+
+    @property
+    def tolerance(self) -> float | None:
+        return self.rel_tol if self.rel_tol >= 0 else None
 
 
 ORDERED = {"tuple", "list", "iv", "mat"}
 UNORDERED = {"seq", "set", "semi", "union"}
 
 
-def is_name(node: Node) -> bool:
-    """A left-hand side that names the answer: x, x_1, f(x), AB, |AB|, NO/BO, (p, q), S_1:S_2."""
-    kind = node[0]
-    if kind == "s":
-        return node[1] not in ("i", "e")
-    if kind == "*":
-        return all(is_name(f[1] if f[0] == "inv" else f) for f in node[1])
-    if kind == "f" and node[1] == "abs":
-        return is_name(node[2][0])
-    if kind in ("tuple", "ratio"):
-        return all(is_name(x) for x in node[1])
-    return False
+# A gold is trusted as written: its chains are not checked (a dataset's "1 = k = x = 0" stays).
+TRUST_CHAINS: ContextVar[bool] = ContextVar("trust_chains", default=False)
 
 
 def typed(node: Node) -> Node:
@@ -100,8 +94,10 @@ def _relation(node: Node) -> Node:
         return typed(sides[0])
     if rops[-1] in ("->", "=>"):
         return typed(sides[-1])
-    if all(op == "=" for op in rops) and not any(symbols(x) for x in sides):
-        return typed(sides[-1])  # "35 + 70 = 105": arithmetic leading to the value
+    if all(op == "=" for op in rops) and not TRUST_CHAINS.get() and not chain_holds(sides):
+        return ("rel", tuple(rops), tuple(sides))  # "2 + 2 = 5": a false chain is no answer
+    if all(op == "=" for op in rops) and not any(bound_free(x) for x in sides):
+        return typed(sides[-1])  # "35 + 70 = 105", "e^{i\\pi} = -1": arithmetic leading to the value
     if all(op == "=" for op in rops):
         # "x = 5 + 5 + 1 = 11", and "1 = k = x = 0" too: a name in the chain, a value at its end.
         names = [x for x in sides[:-1] if is_name(x)]
@@ -190,11 +186,11 @@ def equal(g: Node, p: Node, policy: Policy) -> tuple[bool, str]:
         return equal(g[2], p[2], policy)
     if gk == "asg":
         if pk == "rel" and g[3] is not None:
-            return relation_equal(g[3], p)
+            return relation_equal(g[3], p, policy.tolerance)
         return equal(g[2], p, policy)
     if pk == "asg":
         if gk == "rel" and p[3] is not None:
-            return relation_equal(g, p[3])
+            return relation_equal(g, p[3], policy.tolerance)
         return equal(g, p[2], policy)
     if gk == "rel" or pk == "rel":
         return _relation_vs(g, p, policy)
@@ -238,7 +234,7 @@ def _scalar_alternatives(g: Node, p: Node, policy: Policy) -> tuple[bool, str]:
     stage = "numeric"
     for ga in _strip_unit(g, policy):
         for pa in _strip_unit(p, policy):
-            ok, stage = scalar_equal(ga, pa)
+            ok, stage = scalar_equal(ga, pa, policy.tolerance)
             if ok:
                 return True, stage
     return False, stage
@@ -252,13 +248,44 @@ def _all_equal(gi: list[Node], pi: list[Node], policy: Policy, stage: str) -> tu
     return True, stage
 
 
+# The gold's notation decides which prediction types can answer it (docs/math.md lists the table).
+# A 2-tuple ``(a, b)`` is also the open interval, so tuples and open intervals meet there.
+ANSWERS: dict[str, frozenset[str]] = {
+    "set": frozenset({"set", "seq", "semi"}),  # braces: a set, or a bare solution list
+    "seq": frozenset({"seq", "set", "semi"}),  # a bare list of solutions
+    "semi": frozenset({"semi", "seq", "set"}),
+    "tuple": frozenset({"tuple", "iv", "seq"}),  # a tuple / point (its bare items in order)
+    "iv": frozenset({"iv", "tuple", "union"}),  # an interval, with its openness
+    "union": frozenset({"union", "iv"}),
+    "list": frozenset({"list", "mat"}),  # a bracketed vector / list
+    "mat": frozenset({"mat", "list", "iv"}),  # a vector, also written [a, b]
+    "cap": frozenset({"cap"}),
+    "setminus": frozenset({"setminus"}),
+}
+
+
+def _types_meet(g: Node, p: Node) -> bool:
+    gk, pk = g[0], p[0]
+    if pk not in ANSWERS.get(gk, frozenset({gk})):
+        return False
+    if {gk, pk} == {"tuple", "iv"}:  # (a, b) is also an interval; openness is compared next
+        return len((p if gk == "iv" else g)[1]) == 2
+    if gk == "mat" and pk == "iv":  # [a, b] as a vector: closed brackets only
+        return p[3] and p[4]
+    return True
+
+
 def collection_equal(g: Node, p: Node, policy: Policy) -> tuple[bool, str]:
+    if not _types_meet(g, p):
+        return False, "type"
     if g[0] == "mat" and p[0] == "mat" and len(g[1]) != len(p[1]):
         return False, "matrix"
     gi, gord, gflags = items_of(g)
     pi, pord, pflags = items_of(p)
     if policy.ordered_lists and g[0] == "seq" and p[0] == "seq":
         gord = pord = True
+    if g[0] == "mat" and p[0] == "iv":
+        pflags = None
     if gord or pord:
         stage = "matrix" if "mat" in (g[0], p[0]) else "interval" if "iv" in (g[0], p[0]) else "tuple"
         if gflags is not None and pflags is not None and gflags != pflags:
@@ -281,13 +308,9 @@ def collection_equal(g: Node, p: Node, policy: Policy) -> tuple[bool, str]:
     return True, "set"
 
 
-# -- relations ---------------------------------------------------------------------------------
-_FLIP = {"<": ">", ">": "<", "<=": ">=", ">=": "<=", "=": "=", "!=": "!="}
-
-
 def _relation_vs(g: Node, p: Node, policy: Policy) -> tuple[bool, str]:
     if g[0] == "rel" and p[0] == "rel":
-        return relation_equal(g, p)
+        return relation_equal(g, p, policy.tolerance)
     rel, other, rel_is_gold = (g, p, True) if g[0] == "rel" else (p, g, False)
     if other[0] in ("iv", "union", "tuple") and (rel_is_gold or policy.relation_vs_interval):
         as_set = inequality_set(rel)
@@ -295,83 +318,4 @@ def _relation_vs(g: Node, p: Node, policy: Policy) -> tuple[bool, str]:
             return (equal(as_set, other, policy) if rel_is_gold else equal(other, as_set, policy))[0], "interval"
     return False, "relation"
 
-
-def inequality_set(rel: Node) -> Node | None:
-    """``a < x <= b`` / ``x >= a`` / ``a <= |x| <= b`` as an interval (or union) value."""
-    ops, sides = rel[1], rel[2]
-    inf, ninf = ("c", "oo"), ("neg", ("c", "oo"))
-    if len(ops) == 2:
-        if ops[0][0] == ">" and ops[1][0] == ">":
-            sides, ops = sides[::-1], tuple(_FLIP[o] for o in ops[::-1])
-        if ops[0][0] != "<" or ops[1][0] != "<":
-            return None
-        lo, mid, hi = sides
-        lo_c, hi_c = ops[0] == "<=", ops[1] == "<="
-        if mid[0] == "f" and mid[1] == "abs" and mid[2][0][0] == "s":
-            return ("union", (("iv", ("neg", hi), ("neg", lo), hi_c, lo_c), ("iv", lo, hi, lo_c, hi_c)))
-        if not is_name(mid):
-            return None
-        return ("iv", lo, hi, lo_c, hi_c)
-    if len(ops) == 1 and ops[0] in ("<", ">", "<=", ">="):
-        lhs, rhs = sides
-        op = ops[0]
-        if rhs[0] == "s" and lhs[0] != "s":
-            lhs, rhs, op = rhs, lhs, _FLIP[op]
-        if lhs[0] != "s":
-            return None
-        closed = op.endswith("=")
-        return ("iv", rhs, inf, closed, False) if op[0] == ">" else ("iv", ninf, rhs, False, closed)
-    return None
-
-
-def relation_equal(g: Node, p: Node) -> tuple[bool, str]:
-    gops, gs = g[1], g[2]
-    pops, ps = p[1], p[2]
-    if len(gops) != len(pops):
-        return False, "relation"
-    if gops != pops:
-        pops, ps = tuple(_FLIP.get(o, o) for o in pops[::-1]), ps[::-1]
-        if gops != pops:
-            return False, "relation"
-    if len(gops) == 1 and gops[0] in ("=", "<", "<=", ">", ">=", "!="):
-        # Same left side and equal right sides is the cheap positive; anything else goes to
-        # the proportionality test (2x+4y-3=0 vs y=-x/2+3/4).
-        if canon(gs[0]) == canon(ps[0]) and scalar_equal(gs[1], ps[1])[0]:
-            return True, "relation"
-        a = ("+", (gs[0], ("neg", gs[1])))
-        b = ("+", (ps[0], ("neg", ps[1])))
-        return proportional(a, b, positive=gops[0] not in ("=", "!=")), "equation"
-    for x, y in zip(gs, ps, strict=True):
-        if not scalar_equal(x, y)[0]:
-            return False, "relation"
-    return True, "relation"
-
-
-def proportional(a: Node, b: Node, positive: bool) -> bool:
-    """a = c·b for one non-zero constant c (c > 0 when ``positive``), tested at random points."""
-    places = decimal_places(a)
-    tol = mpmath.mpf(10) ** (-(places or (DPS - 12)))
-    ratio = None
-    seen = 0
-    with mpmath.workdps(DPS):
-        for k in range(6):
-            try:
-                va, vb = numeric(a, k), numeric(b, k)
-            except (Refused, ZeroDivisionError, ValueError, ArithmeticError, TypeError):
-                continue
-            if abs(vb) < tol or abs(va) < tol:
-                if abs(va) < tol and abs(vb) < tol:
-                    continue
-                return False
-            r = va / vb
-            if ratio is None:
-                ratio = r
-                if positive and (abs(mpmath.im(r)) > tol or mpmath.re(r) <= 0):
-                    return False
-            elif abs(r - ratio) > tol * max(1, abs(ratio)):
-                return False
-            seen += 1
-            if seen >= 3:
-                return True
-    return False
 

@@ -29,6 +29,16 @@ class Refused(ArithmeticError):
     """Evaluation refused by a size/magnitude guard (or undefined here)."""
 
 
+class PrecisionLoss(Refused):
+    """A term of a sum is too small to survive the working precision (``\\pi + 10^{-100}`` at 40
+    digits): the caller re-evaluates with ``digits`` more digits or gives up; a value computed
+    without the term is never returned."""
+
+    def __init__(self, digits: int) -> None:
+        super().__init__(f"precision: {digits} digits needed")
+        self.digits = digits
+
+
 def _digits(q: Fraction) -> float:
     return math.log10(abs(q.numerator) + 1) + math.log10(q.denominator + 1)
 
@@ -101,6 +111,9 @@ def _exact(node: Node) -> Fraction | None:
     if kind == "f" and node[1] == "abs":
         v = _exact(node[2][0])
         return None if v is None else abs(v)
+    if kind == "f" and node[1] == "mod":
+        a, m = _exact(node[2][0]), _exact(node[2][1])
+        return None if a is None or m is None or m == 0 else a - m * (a / m).__floor__()
     return None
 
 
@@ -160,6 +173,8 @@ def _num(node: Node, point: int) -> mpmath.mpc:
         return mpmath.mpf(q.numerator) / q.denominator
     if kind == "s":
         name = node[1]
+        if name in _BOUND:
+            return _BOUND[name]
         if name in ("i", "I"):
             return mpmath.mpc(0, 1)
         if name == "e":
@@ -172,7 +187,11 @@ def _num(node: Node, point: int) -> mpmath.mpc:
             return +mpmath.e
         raise Refused("infinity")
     if kind == "+":
-        return _check(mpmath.fsum(_num(t, point) for t in node[1]))
+        terms = [_num(t, point) for t in node[1]]
+        nonzero = [mpmath.mag(t) for t in terms if t != 0]
+        if len(nonzero) > 1 and max(nonzero) - min(nonzero) > mpmath.mp.prec - 24:
+            raise PrecisionLoss(int((max(nonzero) - min(nonzero)) * 0.302) + 10)
+        return _check(mpmath.fsum(terms))
     if kind == "*":
         prod = mpmath.mpf(1)
         for f in node[1]:
@@ -235,9 +254,53 @@ def _num(node: Node, point: int) -> mpmath.mpc:
             if abs(n) > 10**5 or abs(k) > 10**5:
                 raise Refused("binomial too large")
             return _check(mpmath.binomial(n, k))
+        if name == "mod" and len(args) == 2:
+            a, m = _num(args[0], point), _num(args[1], point)
+            if mpmath.im(a) != 0 or mpmath.im(m) != 0 or m == 0:
+                raise Refused("mod of complex or by zero")
+            return a - m * mpmath.floor(a / m)
         if name in ("max", "min") and args:
             vals = [_num(a, point) for a in args]
             if any(mpmath.im(v) != 0 for v in vals):
                 raise Refused("max of complex")
             return max(vals, key=mpmath.re) if name == "max" else min(vals, key=mpmath.re)
+    if kind == "big" and node[1] == "lim":
+        return _limit(node, point)
     raise Refused(f"cannot evaluate {kind}")
+
+
+_BOUND: dict[str, mpmath.mpc] = {}  # variables bound by a limit being evaluated
+
+
+def _limit(node: Node, point: int) -> mpmath.mpc:
+    """``\\lim_{x \\to a} f``: mpmath's extrapolation, trusted only when it agrees with itself at
+    more digits (and, at a finite point, from both sides) to half the working precision."""
+    to = node[2]
+    if to[0] != "rel" or to[1] != ("->",) or to[2][0][0] != "s" or to[2][0][1] in _BOUND:
+        raise Refused("limit form")
+    var = to[2][0][1]
+    target = to[2][1]
+    at = mpmath.inf if target == ("c", "oo") else -mpmath.inf if target == ("neg", ("c", "oo")) \
+        else _num(target, point)
+
+    def f(x: mpmath.mpf) -> mpmath.mpc:
+        _BOUND[var] = x
+        try:
+            return _num(node[4], point)
+        finally:
+            del _BOUND[var]
+
+    tries = [(0, 1), (15, 1)]  # the extrapolation again with more digits: a divergence moves
+    if mpmath.isfinite(at):
+        tries.append((0, -1))
+    try:
+        values = []
+        for extra, direction in tries:
+            with mpmath.extradps(extra):
+                values.append(+mpmath.limit(f, at, direction=direction))
+    except (ZeroDivisionError, ValueError, OverflowError, TypeError, ArithmeticError) as exc:
+        raise Refused("limit undefined") from exc
+    tol = mpmath.mpf(10) ** -(mpmath.mp.dps // 2)
+    if any(not mpmath.isfinite(v) or abs(v - values[0]) > tol * max(1, abs(values[0])) for v in values):
+        raise Refused("limit does not converge")
+    return values[0]

@@ -134,7 +134,8 @@ class Parser(CommandsMixin):
             return True
         if kind == "cmd":
             if val in REL or val in MUL or val in STOP or val in ("\\pm", "\\mp", "\\cup", "\\cap", "\\div",
-                                                                       "\\setminus", "\\%", "\\quad"):
+                                                                       "\\setminus", "\\%", "\\quad", "\\bmod",
+                                                                       "\\mod"):
                 return False
             return val != "\\end"
         if val in ("(", "{", "\\{"):
@@ -152,6 +153,10 @@ class Parser(CommandsMixin):
             elif val in ("/", "\\div"):
                 self.next()
                 factors.append(("inv", self.unary()))
+            elif val in ("\\bmod", "\\mod"):  # 17 \bmod 5: binds like a product
+                self.next()
+                left = factors[0] if len(factors) == 1 else ("*", tuple(factors))
+                factors = [("f", "mod", (left, self.unary()))]
             elif self.starts_operand():
                 if self.peek()[0] == "num" and factors[-1][0] == "n":
                     raise ParseError("two numbers side by side")  # "1 2 3" is a list, not 6
@@ -287,12 +292,15 @@ class Parser(CommandsMixin):
         if opener == "{":
             if close != "}":
                 raise ParseError("unclosed brace")
-            return ("set", items) if len(items) > 1 else inner
+            # Bare braces only group in LaTeX ({1,3} shows as 1,3): a bare list, not a set.
+            return ("seq", items) if len(items) > 1 else inner
         if close not in (")", "]"):
             raise ParseError("unclosed bracket")
         if len(items) == 1 and inner[0] == "mat":  # \left[\begin{array}…\end{array}\right]
             return inner
         if opener == "(" and close == ")":
+            if inner[0] == "semi" and not any(x[0] == "seq" for x in inner[1]):
+                return ("tuple", inner[1])  # (0;-2;6): a point written with semicolons
             return ("tuple", items) if len(items) > 1 else inner
         if len(items) == 2:
             return ("iv", items[0], items[1], opener == "[", close == "]")

@@ -11,24 +11,19 @@ from fractions import Fraction
 import mpmath
 
 from envs.math.ast import Node, canon, decimal_places, size, symbols
-from envs.math.evaluate import Refused, exact, numeric
+from envs.math.evaluate import PrecisionLoss, Refused, exact, numeric
 from envs.math.symbolic import sympy_equal  # imported up front so workers pay it at start-up
 
 POINTS = 3  # random test points for the identity test
-MIN_APPROX_PLACES = 2  # a predicted decimal approximation needs at least this many places
+EXACT_REL_TOL = Fraction(1, 10**6)  # a decimal prediction of an exact gold must be this close
 DPS = 40  # working precision of the identity test (decimal digits)
+MAX_DPS = 2000  # a term smaller than this many digits below the total is never taken as proof
 
 
 def _round(x: Fraction, p: int) -> Fraction:
     """Round half away from zero to p decimals: the schoolbook rule a rounded answer is written with."""
     scale = 10**p
     mag = abs(x) * scale + Fraction(1, 2)
-    return Fraction(mag.numerator // mag.denominator, scale) * (1 if x >= 0 else -1)
-
-
-def _trunc(x: Fraction, p: int) -> Fraction:
-    scale = 10**p
-    mag = abs(x) * scale
     return Fraction(mag.numerator // mag.denominator, scale) * (1 if x >= 0 else -1)
 
 
@@ -48,136 +43,152 @@ def literal_places(node: Node) -> tuple[int | None, bool]:
     return decimal_places(node), False
 
 
-def decimals_close(a: Fraction, pa: tuple[int | None, bool], b: Fraction, pb: tuple[int | None, bool]) -> bool:
-    """Exact numbers, where a decimal literal stands for the values that round or truncate to it.
+def decimals_close(a: Fraction, pa: tuple[int | None, bool], b: Fraction, pb: tuple[int | None, bool],
+                   rel_tol: float | None = None) -> bool:
+    """Gold ``a`` against prediction ``b``, exact rationals; the gold's exactness decides.
 
-    Both exact (integers, fractions): equality. One a decimal with ``p`` places: it must be the other
-    rounded (half away from zero) or truncated to ``p`` places, so 1/3 ≈ 0.3333 and 40π ≈ 125.663
-    but √2 ≠ 1.5 and 5 ≠ 5.001. A *predicted* approximation needs at least ``MIN_APPROX_PLACES``
-    places (``0.3`` does not earn 1/3). Both decimals: the more precise must round to the other.
-    A decimal inside a larger expression allows 0.6 units of its last place. No absolute "chop"
-    anywhere: 1/2006! and 1/2004! are compared exactly.
+    * both exact (integers, fractions): equality;
+    * ``rel_tol`` set by the reference and a decimal on either side: ``|b - a| <= rel_tol·|a|``;
+    * both decimals: equal up to trailing zeros (gold 0.5 rejects 0.50001, 0.04 rejects 0.0);
+    * decimal prediction, exact gold: within ``EXACT_REL_TOL`` (1e-6) of it, so ``0.33`` does not
+      earn ⅓ while ``0.3333333`` does (strictly inside the tolerance);
+    * exact prediction, decimal gold: the prediction rounded (half away from zero) to the gold's
+      places is the gold (``\\frac23`` for 0.6667; the rounding favours the exact side only).
     """
     if a == b:
         return True
-    (na, la), (nb, lb) = pa, pb
+    na, nb = pa[0], pb[0]
     if na is None and nb is None:
         return False
+    if rel_tol is not None:
+        return abs(b - a) <= Fraction(rel_tol) * abs(a)
     if na is not None and nb is not None:
-        if na == nb:
-            return False
-        (lo, plo), hi = ((a, na), b) if na < nb else ((b, nb), a)
-        return lo == _round(hi, plo)
-    places, literal = (na, la) if na is not None else (nb, lb)
-    dec, other = (a, b) if na is not None else (b, a)
-    if not literal:
-        return abs(a - b) <= Fraction(6, 10 ** (places + 1))
-    if nb is not None and places < MIN_APPROX_PLACES:
-        return False  # the prediction approximates: "0.3" for 1/3 is too coarse to earn the reward
-    return dec in (_round(other, places), _trunc(other, places))
+        return False
+    if nb is not None:
+        return abs(b - a) < EXACT_REL_TOL * abs(a)
+    assert na is not None
+    return _round(b, na) == a
 
 
-def exact_stage(g: Node, p: Node) -> tuple[bool | None, str]:
+def exact_stage(g: Node, p: Node, rel_tol: float | None = None) -> tuple[bool | None, str]:
     eg = exact(g)
     if eg is None:
         return None, ""
     ep = exact(p)
     if ep is None:
         return None, ""
-    return decimals_close(eg, literal_places(g), ep, literal_places(p)), "numeric"
+    return decimals_close(eg, literal_places(g), ep, literal_places(p), rel_tol), "numeric"
 
 
-def identity_stage(g: Node, p: Node) -> tuple[bool | None, str]:
-    """Random-point identity test at DPS digits; tolerance follows any decimals written."""
-    places = decimal_places(g)
-    pp = decimal_places(p)
-    if pp is not None:
-        places = pp if places is None else max(places, pp)
-    lg, lp = literal_places(g), literal_places(p)
-    # A bare decimal against an exact expression: the rounding/truncation rule, at each point.
-    lit = lg if lg[1] and lg[0] is not None and lp[0] is None else lp if lp[1] and lp[0] is not None \
-        and lg[0] is None else None
+def identity_stage(g: Node, p: Node, rel_tol: float | None = None) -> tuple[bool | None, str]:
+    """Random-point identity test at DPS digits (more when a term would be lost at DPS)."""
+    rule = _decimal_rule(g, p, rel_tol)
     free = symbols(g) | symbols(p)
     points = POINTS if free - {"i", "I", "e"} else 1
     agree = 0
     refused = 0
-    with mpmath.workdps(DPS):
-        for k in range(points + 2):  # a couple of spare points for poles / domain errors
-            try:
-                a = numeric(g, k)
-                b = numeric(p, k)
-            except Refused as exc:
-                refused += "large" in str(exc) or "magnitude" in str(exc)
-                continue
-            except (ZeroDivisionError, ValueError, TypeError, OverflowError, ArithmeticError):
-                continue
-            if not _close(a, b, places, g, p, k, lit):
+    for k in range(points + 2):  # a couple of spare points for poles / domain errors
+        try:
+            dps, a, b = _evaluate_pair(g, p, k)
+        except Refused as exc:
+            refused += any(w in str(exc) for w in ("large", "magnitude", "precision"))
+            continue
+        except (ZeroDivisionError, ValueError, TypeError, OverflowError, ArithmeticError):
+            continue
+        with mpmath.workdps(dps):
+            if not _close(a, b, g, p, k, rule, rel_tol):
                 return False, "numeric_identity"
-            agree += 1
-            if agree >= points:
-                return True, "numeric_identity"
+        agree += 1
+        if agree >= points:
+            return True, "numeric_identity"
     # A size guard fired: no later stage may try to build the monster either.
     return None, ("refused" if refused else "")
 
 
-def _close(a: mpmath.mpc, b: mpmath.mpc, places: int | None, g: Node, p: Node, k: int,
-           lit: tuple[int | None, bool] | None = None) -> bool:
+def _evaluate_pair(g: Node, p: Node, k: int) -> tuple[int, mpmath.mpc, mpmath.mpc]:
+    """Both values at point k, at DPS digits or at the precision a small term needs."""
+    dps = DPS
+    for _ in range(4):
+        try:
+            with mpmath.workdps(dps):
+                return dps, numeric(g, k), numeric(p, k)
+        except PrecisionLoss as exc:
+            dps = exc.digits + DPS
+            if dps > MAX_DPS:
+                raise Refused("precision needed exceeds the limit") from exc
+    raise Refused("precision")
+
+
+def _decimal_rule(g: Node, p: Node, rel_tol: float | None) -> str:
+    """Which number rule applies: ``equal``, ``rel`` (decimal vs exact), ``round`` (exact vs gold decimal)."""
+    gp, pp = decimal_places(g), decimal_places(p)
+    if gp is None and pp is None:
+        return "equal"
+    if rel_tol is not None:
+        return "rel"
+    if pp is not None and gp is None:
+        return "rel"
+    lg = literal_places(g)
+    if gp is not None and pp is None and lg[1] and lg[0] is not None:
+        return "round"
+    return "equal"  # decimals on both sides, or inside a gold expression: equal values only
+
+
+def _close(a: mpmath.mpc, b: mpmath.mpc, g: Node, p: Node, k: int, rule: str, rel_tol: float | None) -> bool:
     d = abs(a - b)
-    if lit is not None and lit[0] is not None and mpmath.im(a) == 0 and mpmath.im(b) == 0:
-        gold_side = _lit_is_gold(g, lit)
-        if not gold_side and lit[0] < MIN_APPROX_PLACES:
+    if rule == "rel":
+        tol = mpmath.mpf(rel_tol) if rel_tol is not None else mpmath.mpf(10) ** -6
+        return bool(d < tol * abs(a) or (rel_tol is not None and d <= tol * abs(a))) if a != 0 else bool(d == 0)
+    if rule == "round":
+        places = literal_places(g)[0]
+        assert places is not None
+        if mpmath.im(a) != 0 or mpmath.im(b) != 0:
             return False
-        dec, x = (a, b) if gold_side else (b, a)
-        scale = mpmath.mpf(10) ** lit[0]
-        rounded = mpmath.sign(x) * mpmath.floor(abs(x) * scale + mpmath.mpf(1) / 2) / scale
-        truncated = mpmath.sign(x) * mpmath.floor(abs(x) * scale) / scale
-        eps = mpmath.mpf(10) ** (-lit[0] - 8)
-        return bool(abs(dec - rounded) < eps or abs(dec - truncated) < eps)
-    if places is not None:
-        return bool(d <= mpmath.mpf(6) / 10 ** (places + 1) + mpmath.mpf(10) ** (-DPS + 8))
+        scale = mpmath.mpf(10) ** places
+        rounded = mpmath.sign(b) * mpmath.floor(abs(b) * scale + mpmath.mpf(1) / 2) / scale
+        return bool(abs(a - rounded) < mpmath.mpf(10) ** (-places - 8))
+    dps = mpmath.mp.dps
     scale = max(abs(a), abs(b))
-    close = d <= scale * mpmath.mpf(10) ** (-(DPS - 10))
-    if not close and d > mpmath.mpf(10) ** -20:
+    close = d <= scale * mpmath.mpf(10) ** (-(dps - 10))
+    if not close and d > mpmath.mpf(10) ** -(dps // 2):
         return False
     if close and k > 0:
         return True  # the first point was already confirmed at double precision
-    # Equal at 30 digits, or a tiny difference: real (x vs x + 10^-50, 1/2006! vs 1/2004!) or
-    # rounding noise (sin(pi) vs 0, sec^2 vs tan^2+1)? Re-evaluate at double precision: noise
+    # Equal to working precision, or a tiny difference: real (x vs x + 10^-50, 1/2006! vs 1/2004!)
+    # or rounding noise (sin(pi) vs 0, sec^2 vs tan^2+1)? Re-evaluate at double precision: noise
     # shrinks with precision, a real difference does not.
-    with mpmath.workdps(DPS * 2):
+    with mpmath.workdps(dps * 2):
         try:
             a2, b2 = numeric(g, k), numeric(p, k)
         except (Refused, ZeroDivisionError, ValueError, ArithmeticError):
             return False
         d2 = abs(a2 - b2)
-        if d2 <= max(abs(a2), abs(b2)) * mpmath.mpf(10) ** (-(2 * DPS - 10)):
+        if d2 <= max(abs(a2), abs(b2)) * mpmath.mpf(10) ** (-(2 * dps - 10)):
             return True
-        return bool(d > 0 and d2 < d * mpmath.mpf(10) ** -(DPS // 2))
-
-
-def _lit_is_gold(g: Node, lit: tuple[int | None, bool]) -> bool:
-    lg = literal_places(g)
-    return lg[1] and lg[0] == lit[0]
+        return bool(d > 0 and d2 < d * mpmath.mpf(10) ** -(dps // 2))
 
 
 SYMPY_MAX_NODES = 60
 
 
-def symbolic_stage(g: Node, p: Node) -> tuple[bool | None, str]:
+def symbolic_stage(g: Node, p: Node, rel_tol: float | None = None) -> tuple[bool | None, str]:
     """Last resort for small trees the numeric stage could not evaluate (budget = tree size)."""
     if size(g) > SYMPY_MAX_NODES or size(p) > SYMPY_MAX_NODES:
         return None, ""
     if not (symbols(g) | symbols(p)) - {"i", "I", "e"}:
         return None, ""  # constants are decided by the exact and numeric stages, never by evalf
+    if decimal_places(g) is not None or decimal_places(p) is not None:
+        return None, ""  # decimals follow the number rules, decided numerically
     res = sympy_equal(g, p)
     return res, ("symbolic" if res is not None else "")
 
 
-def scalar_equal(g: Node, p: Node) -> tuple[bool, str]:
+def scalar_equal(g: Node, p: Node, rel_tol: float | None = None) -> tuple[bool, str]:
+    """Gold ``g`` against prediction ``p`` (the order matters: the gold's exactness decides)."""
     if canon(g) == canon(p):
         return True, "structural"
     for stage in (exact_stage, identity_stage, symbolic_stage):
-        res, name = stage(g, p)
+        res, name = stage(g, p, rel_tol)
         if res is not None:
             return res, name
         if name == "refused":

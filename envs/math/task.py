@@ -8,24 +8,29 @@ from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from typing import Any
 
-from envs.answer import format_ok
+from envs.answer import candidates, format_ok
 from envs.base import InvalidReference, Problem, Status, Task, Verdict
+from envs.hedge import qualifiers
 from envs.math.ast import CONTAINERS, Node
-from envs.math.compare import Policy, equal, items_of, typed
-from envs.math.extract import candidates, math_spans
+from envs.math.compare import TRUST_CHAINS, Policy, equal, items_of, typed
 from envs.math.generate import sample_problem
 from envs.math.latex import ParseError, parse
 from envs.math.letters import gold_letter, pred_letter
 from envs.math.normalize import Norm, normalize, text_key
 from envs.math.symbolic import sympy_equal
+from envs.spans import ANCHOR, math_spans
 
 MAX_GOLD = 4000
 _PROSE = re.compile(r"(?<![\\A-Za-z_{])(?!(?:sin|cos|tan|sec|csc|cot|log|exp|sqrt|max|min|gcd|lcm|det|mod|pmod|"
                     r"arcsin|arccos|arctan|sinh|cosh|tanh|frac|infty|cdot|times|text|begin|end|pmatrix|"
                     r"bmatrix|matrix|array|cases|left|right|binom|pi|le|ge|neq)(?![A-Za-z]))[A-Za-z]{3,}"
                     r"|(?<![\\A-Za-z_{])[A-Za-z]{2,}\s+(?:[A-Za-z]{2,}(?![A-Za-z]*\()|\d)")
+_SENTENCE = re.compile(r"(?<![\\A-Za-z])[A-Za-z]{2,}\s+[A-Za-z]{2,}(?![A-Za-z]*\()")
 _DEC_COMMA = re.compile(r"(-?\d+),(\d+)")
 _PRIMARY = ("boxed",)  # a box is final; an <answer> block may be read further (inside itself only)
+# Spans the completion itself marks as its answer: a qualifier there is a hedge even when the
+# span does not parse ("<answer>5?</answer>", "the answer is at least 3").
+_MARKED = ("boxed", "answer_tag", "final_answer", "answer_anchor")
 
 
 @dataclass(slots=True)
@@ -43,6 +48,7 @@ class GoldRef:
     policy: Policy
     letter: str | None = None
     answer: Answer | None = None
+    allowed: frozenset[str] = frozenset()  # qualifiers the gold itself makes legitimate
     cache: dict[str, tuple[bool, str]] = field(default_factory=dict)
 
 
@@ -52,6 +58,15 @@ MEMO_MAX_CHARS = 1000  # longer spans are analysed every time: the memo must not
 def analyse(span: str) -> Answer:
     """Normalise, parse and type one answer span (memoised for short spans: GRPO groups repeat)."""
     return _analyse_memo(span) if len(span) <= MEMO_MAX_CHARS else _analyse(span)
+
+
+def analyse_gold(span: str) -> Answer:
+    """A gold is analysed like an answer, but its equation chains are trusted as written."""
+    token = TRUST_CHAINS.set(True)
+    try:
+        return _analyse(span)
+    finally:
+        TRUST_CHAINS.reset(token)
 
 
 def clear_memo() -> None:
@@ -83,18 +98,34 @@ _analyse_memo = lru_cache(maxsize=4096)(_analyse)
 
 
 def gold_span(gold: str) -> str:
-    """The answer part of a gold: itself, or the box / final answer / last math of a solution."""
+    """The answer part of a gold, read like a completion's: itself, the text after GSM8K's
+    ``####``, or the box / final answer / "answer is" / last math of a solution."""
     s = gold.strip()
     low = s.lower()
-    if "\\boxed" in s or "\\fbox" in s or "final answer" in low or "<answer>" in low:
-        cands = candidates(s, False, "last_sentence", False)
+    if "####" in s:
+        return s[s.rindex("####") + 4:].strip()
+    if "\\boxed" in s or "\\fbox" in s or "final answer" in low or "<answer>" in low or ANCHOR.search(s[-2000:]):
+        cands = candidates(s, fallback="last_sentence")
+        for cand in cands:  # the first that reads as an answer, as for a completion
+            a = analyse(cand.text)
+            if a.node is not None or cand.source in _PRIMARY:
+                return cand.text
         if cands:
-            return cands[0][0]
+            return cands[0].text
     if len(s) > 300 and ("$" in s or "\\(" in s):
         spans = math_spans(s)
         if spans:
             return ", ".join(spans[0])
     return s
+
+
+def allowed_qualifiers(span: str, ans: Answer) -> frozenset[str]:
+    """Qualifiers a prediction may carry because the gold does: its own words and signs, and
+    "or"/"between"/several values for a gold that is itself a list."""
+    allowed = set(qualifiers(span))
+    if ans.norm.has_or or (ans.node is not None and ans.node[0] in CONTAINERS):
+        allowed |= {"or", "between", "several"}  # "x = 1 or x = 2", "between 12 and 13"
+    return frozenset(allowed)
 
 
 def judge(g: Answer, p: Answer, policy: Policy) -> tuple[bool, str]:
@@ -132,6 +163,7 @@ class MathTask(Task):
             "require_boxed": {"type": "boolean"},
             "fallback": {"enum": ["last_sentence", "none"]},
             "strict_think": {"type": "boolean"},
+            "rel_tol": {"type": "number", "minimum": 0, "exclusiveMaximum": 1},
         },
     }
     default_deadline_s = 2.0
@@ -162,6 +194,10 @@ class MathTask(Task):
         for f in fields(Policy):
             if f.name in obj:
                 val = obj[f.name]
+                if f.name == "rel_tol":
+                    if isinstance(val, bool) or not isinstance(val, int | float) or not 0 <= val < 1:
+                        raise InvalidReference("rel_tol: expected a number in [0, 1)")
+                    val = float(val)
                 if type(val) is not type(f.default):
                     raise InvalidReference(f"{f.name}: expected {type(f.default).__name__}")
                 kwargs[f.name] = val
@@ -175,7 +211,13 @@ class MathTask(Task):
             raise InvalidReference("fallback: expected last_sentence or none")
         ref = GoldRef(gold, policy, letter=gold_letter(gold))
         if ref.letter is None:
-            ref.answer = analyse(gold_span(gold))
+            span = gold_span(gold)
+            ref.answer = analyse_gold(span)
+            if ref.answer.norm.is_text and any(c.isdigit() for c in ref.answer.norm.text) \
+                    and _SENTENCE.search(ref.answer.norm.text):  # a sentence holding the answer somewhere
+                raise InvalidReference(f"answer: no final answer could be read from {gold[:80]!r} "
+                                       "(give the bare answer, or mark it with \\boxed{}, '####' or 'Answer:')")
+            ref.allowed = allowed_qualifiers(span, ref.answer)
         return ref
 
     def score(self, completion: str, reference: Any, weights: dict[str, float] | None = None) -> Verdict:
@@ -189,17 +231,25 @@ class MathTask(Task):
             ok = letter == ref.letter and not hedged
             stage = "hedging" if hedged else "letter"
             return self._verdict(float(ok), fmt, weights, letter, f"stage={stage};source={source}")
-        cands = candidates(completion, pol.require_boxed, pol.fallback, pol.strict_think)
+        cands = candidates(completion, fallback=pol.fallback, require_marked=pol.require_boxed,
+                           strict_think=pol.strict_think)
         if not cands:
             return self._verdict(0.0, fmt, weights, "", "stage=none;source=none", Status.NO_ANSWER)
-        chosen = cands[0]
+        chosen = (cands[0].text, cands[0].source)
         pred = analyse(chosen[0])
-        for span, source in cands:
-            a = analyse(span)
+        for cand in cands:
+            a = analyse(cand.text)
+            if a.node is not None or (a.norm.is_text and ref.answer is not None and ref.answer.norm.is_text) \
+                    or cand.source in _MARKED:
+                # Relation signs inside the span are typed by the parser; words and context are not.
+                bad = cand.hedge(ref.allowed, signs=False)
+                if bad:
+                    return self._verdict(0.0, fmt, weights, cand.text.strip()[:200],
+                                         f"stage=hedging;source={cand.source};qualifiers={','.join(sorted(bad))}")
             if a.node is not None or (a.norm.is_text and ref.answer is not None and ref.answer.norm.is_text):
-                chosen, pred = (span, source), a
+                chosen, pred = (cand.text, cand.source), a
                 break
-            if source in _PRIMARY:
+            if cand.source in _PRIMARY:
                 break  # an explicitly marked answer is not second-guessed by a fallback
         assert ref.answer is not None
         key = pred.norm.text + ("%" if pred.norm.percent else "") + ("|or" if pred.norm.has_or else "")

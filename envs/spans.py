@@ -1,22 +1,8 @@
-"""Answer extraction, linear in the completion length.
+"""Locating answer spans in a completion, linear in its length (the primitives of ``envs.answer``).
 
-Order (first hit wins; see ``docs/math.md``):
-
-1. text after the last ``</think>`` only (an answer only inside the reasoning does not count);
-2. the last ``<answer>…</answer>`` block (a ``\\boxed{}`` inside it is unwrapped; prose inside it
-   is read with the fallbacks of step 5, inside the block only);
-3. the last brace-matched ``\\boxed{}``/``\\fbox{}``, merged with the boxes just before it when
-   only connectors separate them (``\\boxed{1}, \\boxed{2}``) — unless a "final answer is …"
-   sentence comes *after* it, which is then the model's last word and wins;
-4. "the final answer is …";
-5. with ``fallback="last_sentence"`` (default): a short completion that is itself an answer
-   ("The angle is pi/4" gives what follows the last "is"), "answer is/Answer:" anchors (and the
-   first number after one), then whichever ends later of the last math span (``$…$``,
-   ``\\(…\\)``, ``\\[…\\]``) and the last number of the last sentence (a sentence offering
-   several numbers joined by "or" is kept whole, so the comparator sees the hedge).
-
-Only ``str.find``/``rfind`` scans, one brace-matching pass per box, and regexes run over bounded
-windows (``TAIL`` characters), so 200,000-character completions cost a few milliseconds.
+Only ``str.find``/``rfind`` scans, one brace-matching pass per box, and regexes over bounded
+windows (``TAIL`` characters), so 200,000-character completions cost a few milliseconds. Every
+locator also returns where its span sits, so ``envs.answer`` can read the words around it.
 """
 
 from __future__ import annotations
@@ -90,8 +76,9 @@ def _box_before(text: str, end: int) -> tuple[int, int, int] | None:
     return None
 
 
-def boxed_group(text: str) -> tuple[list[str], int] | None:
-    """Contents of the last box and of the boxes joined to it by connectors; and its end offset."""
+def boxed_group(text: str) -> tuple[list[str], int, int] | None:
+    """Contents of the last box and of the boxes joined to it by connectors; the group's end
+    offset (the last box's closing brace) and start offset (the first box's command)."""
     last = _box_before(text, len(text))
     if last is None:
         return None
@@ -109,7 +96,7 @@ def boxed_group(text: str) -> tuple[list[str], int] | None:
         contents.append(text[prev[1]:prev[2]])
         start = prev[0]
     contents.reverse()
-    return contents, end_at
+    return contents, end_at, start
 
 
 def final_answer(text: str) -> tuple[str, int] | None:
@@ -129,27 +116,32 @@ def final_answer(text: str) -> tuple[str, int] | None:
     return span.strip(), pos
 
 
-def math_spans(text: str) -> tuple[list[str], int] | None:
-    """The last math span of the text's tail, with the spans joined to it by connectors; its end."""
+def math_spans(text: str) -> tuple[list[str], int, int] | None:
+    """The last math span of the text's tail, with the spans joined to it by connectors; the
+    group's end and start offsets."""
     base = max(0, len(text) - TAIL)
     window = text[base:]
     found = list(_MATH_SPAN.finditer(window))
     if not found:
         return None
     out = [next(g for g in found[-1].groups() if g is not None)]
+    first = found[-1]
     for a, b in zip(reversed(found[:-1]), reversed(found[1:]), strict=True):
         if not _CONNECT.match(window[a.end():b.start()]):
             break
         out.append(next(g for g in a.groups() if g is not None))
+        first = a
     out.reverse()
-    return out, base + found[-1].end()
+    return out, base + found[-1].end(), base + first.start()
 
 
-def last_number(text: str, first: bool = False) -> tuple[str, int] | None:
-    """The last number of the last sentence that has one (or the first number of ``text``)."""
-    if first:
-        m = _NUMBER.search(text)
-        return (m.group(), m.end()) if m else None
+def numbers(text: str) -> list[str]:
+    """Every number written in ``text`` (digits, decimals, simple fractions, ``\\frac{a}{b}``)."""
+    return [m.group() for m in _NUMBER.finditer(text)]
+
+
+def last_number(text: str) -> tuple[str, int, int] | None:
+    """The last number of the last sentence that has one, its end, and the sentence's start."""
     base = max(0, len(text) - TAIL)
     window = text[base:].rstrip()
     ends = [m.end() for m in _SENT_END.finditer(window[:-1])] if window else []
@@ -159,63 +151,8 @@ def last_number(text: str, first: bool = False) -> tuple[str, int] | None:
         if nums:
             if len({n.group() for n in nums}) > 1 and _OR.search(window, a, b):
                 # "it is 5, 6 or 7": a hedge; keep every number so the comparator sees it.
-                return " or ".join(n.group() for n in nums), base + nums[-1].end()
-            return nums[-1].group(), base + nums[-1].end()
+                return " or ".join(n.group() for n in nums), base + nums[-1].end(), base + a
+            return nums[-1].group(), base + nums[-1].end(), base + nums[-1].start()
     return None
 
 
-def candidates(text: str, require_boxed: bool, fallback: str, strict_think: bool) -> list[tuple[str, str]]:
-    """Answer spans in priority order, each with the place it came from."""
-    body = strip_think(text, strict_think)
-    tag = answer_tag(body)
-    if tag is not None:
-        box = boxed_group(tag)
-        if box is not None:
-            return [(", ".join(box[0]), "answer_tag")]
-        # "<answer>The answer is 3</answer>": read inside the block, never outside it.
-        inner = candidates(tag, False, fallback, False) if "<answer>" not in tag else []
-        return [(tag, "answer_tag"), *((span, "answer_tag") for span, _ in inner)]
-    out: list[tuple[str, str]] = []
-    box = boxed_group(body)
-    fin = None if require_boxed else final_answer(body)
-    if box is not None and (fin is None or fin[1] < box[1]):
-        out.append((", ".join(box[0]), "boxed"))
-    if fin is not None and fin[0]:
-        out.append((fin[0], "final_answer"))
-    if box is not None and (not out or out[0][1] != "boxed"):
-        out.append((", ".join(box[0]), "boxed"))
-    if require_boxed or fallback == "none":
-        return out
-    chat = body.find("<|im_")  # a chat template leaking past the answer: nothing after it counts
-    if chat >= 0:
-        body = body[:chat]
-    hope = body.rfind("I hope it is correct")
-    if hope >= 0 and len(body) - hope < 40:
-        body = body[:hope]
-    stripped = body.strip()
-    if 0 < len(stripped) <= 80 and "\n" not in stripped:
-        out.append((stripped, "short"))
-        k = stripped.rfind(" is ")
-        if k >= 0:  # "The angle is pi/4"
-            out.append((stripped[k + 4:], "short"))
-    tail = body[-TAIL:]
-    anchors = list(ANCHOR.finditer(tail))
-    if anchors:
-        span = tail[anchors[-1].end():]
-        cut = _FINAL_CUT.search(span)
-        span = span[:cut.start()] if cut else span
-        sent = _SENT_END.search(span[1:])
-        span = span[: sent.start() + 1] if sent else span
-        out.append((span, "answer_anchor"))
-        first = last_number(span, first=True)
-        if first is not None:
-            out.append((first[0], "answer_anchor"))
-    spans = math_spans(body)
-    num = last_number(body)
-    late = [(pos, text, src) for pos, text, src in (
-        (spans[1], ", ".join(spans[0]), "last_math") if spans else (-1, "", ""),
-        (num[1], num[0], "last_number") if num else (-1, "", ""),
-    ) if pos >= 0]
-    for _, text_, src in sorted(late, reverse=True):  # whichever the text ends with first
-        out.append((text_, src))
-    return out
