@@ -129,6 +129,12 @@ def test_rejected(ref, completion, code):
     (r"\boxed{19.6 m/s} \boxed{70 km/h}", r"\boxed{19.6 m/s} \boxed{70.56 km/h}"),
     (r"\boxed{9**9**8 m/s}", r"\boxed{19.6 m/s}"),
     (r"\boxed{19.6 m/s to 20 m/s}", r"\boxed{19.6 m/s}"),
+    # Qualifiers around the box (the shared hedge rule reads the words around a span).
+    (r"The speed is at least \boxed{19.6 m/s}.", r"The speed is \boxed{19.6 m/s}."),
+    (r"It is not \boxed{19.6 m/s}.", r"It is \boxed{19.6 m/s}."),
+    (r"Maybe \boxed{19.6 m/s}?", r"So \boxed{19.6 m/s}."),
+    (r"\boxed{19.6 m/s} or possibly 20 m/s.", r"\boxed{19.6 m/s}, which is 70.56 km/h."),
+    (r"The answer is 19.6 m/s or 20 m/s.", r"The answer is 19.6 m/s."),
 ])
 def test_hack_and_twin(hack, twin):
     assert score(hack, V)[0] == 0.0, score(hack, V)

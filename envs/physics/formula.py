@@ -122,8 +122,10 @@ def check_kinds(node: Node) -> None:
     while stack:
         cur = stack.pop()
         kind = cur[0]
-        if kind in ("seq", "semi", "set", "tuple", "list", "iv", "pm"):
-            raise FormulaError("multiple_answers", "a list or ± is not one formula")
+        if kind == "pm":
+            raise FormulaError("hedging", "qualifier ±")
+        if kind in ("seq", "semi", "set", "tuple", "list", "iv"):
+            raise FormulaError("multiple_answers", "a list is not one formula")
         if kind not in _ALLOWED_KINDS:
             raise FormulaError("unparsed", f"{kind!r} is not allowed in a formula")
         if kind == "f":

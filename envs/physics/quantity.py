@@ -17,6 +17,7 @@ from fractions import Fraction
 
 import mpmath
 
+from envs.hedge import qualifiers
 from envs.math.ast import symbols
 from envs.math.evaluate import Refused, exact, numeric
 from envs.math.latex import ParseError, parse
@@ -47,11 +48,8 @@ _SUP = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺", "0123456789-+")
 _DEGREE = re.compile(r"\^\s*\{\s*\\circ\s*\}|\^\s*\\circ|\\circ|\\degree(?![A-Za-z])|\^\s*\{\s*\\degree\s*\}")
 _TEMP = re.compile(r"°\s*C(?![A-Za-z])|\bdeg\s*C\b|\bdegrees?\s+[Cc]elsius\b")
 _TEMP_F = re.compile(r"°\s*F(?![A-Za-z])|\bdeg\s*F\b|\bdegrees?\s+[Ff]ahrenheit\b")
-HEDGE = re.compile(
-    r"(?<![A-Za-z])(?:or|either|between|not|at\s+least|at\s+most|less\s+than|more\s+than|greater\s+than|"
-    r"maybe|perhaps|possibly|probably|up\s+to|to|and|one\s+of)(?![A-Za-z])"
-    r"|\\pm|\\mp|±|∓|\\le(?:q)?(?![A-Za-z])|\\ge(?:q)?(?![A-Za-z])|\\neq?(?![A-Za-z])|[<>≤≥≠]|\\lt|\\gt",
-    re.I)
+# ± states a range, not a value: a hedge here (the shared rule in envs.hedge names the words).
+_PLUS_MINUS = re.compile(r"\\pm|\\mp|±|∓|\+/-")
 _APPROX = re.compile(r"^\s*(?:approximately|approx\.?|about|around|roughly|≈|\\approx|\\sim)\s*", re.I)
 _LABEL = re.compile(r"^\s*(?:\\?[A-Za-z][A-Za-z0-9_{}\\' ,()]{0,40}?)\s*(?:=|≈|\\approx)(?!=)")
 _CHAIN = re.compile(r"=|≈|\\approx")
@@ -108,8 +106,9 @@ def parse_span(span: str) -> list[Quantity]:
         raise QuantityError("too_long", f"answer longer than {MAX_SPAN} characters")
     if not any(c.isdigit() for c in s):
         raise QuantityError("no_number", f"no number in {s[:60]!r}")
-    if HEDGE.search(s):
-        raise QuantityError("hedging", f"qualifier {HEDGE.search(s).group()!r}")  # type: ignore[union-attr]
+    found = qualifiers(s) | ({"±"} if _PLUS_MINUS.search(s) else set())
+    if found:
+        raise QuantityError("hedging", f"qualifier {', '.join(sorted(found))}")
     m = _LABEL.match(s)
     if m and _is_label(s[:m.end()].rstrip("=≈").removesuffix("\\approx")):
         s = s[m.end():]

@@ -6,43 +6,53 @@ import random
 import re
 from typing import Any
 
-from envs.answer import format_ok
+from envs.answer import Candidate, candidates, format_ok
 from envs.base import Problem, Status, Task, Verdict
-from envs.math.extract import candidates
 from envs.physics.formula import FormulaError, answer_sides, check_kinds, dimension, equivalent, parse_formula
 from envs.physics.generate import FAMILIES, sample_problem
-from envs.physics.quantity import HEDGE, Quantity, QuantityError, parse_span
+from envs.physics.quantity import Quantity, QuantityError, parse_span
 from envs.physics.reference import MAX_REL_TOL, FormulaRef, QuantityRef, parse_reference
 from envs.physics.units import facts, show_dim, ureg
 
 # A failure with one of these codes ends the search: a later fallback span may not rescue a hedge.
 _FINAL_CODES = {"hedging", "multiple_answers", "non_finite"}
 _PRIMARY = ("boxed",)  # a box is final, as in the math task
-AGREE = 1e-6
-_NUMBERS = re.compile(r"\d+(?:\.\d+)?")  # the quantities of one chain/list must state the same value
+# Spans the completion marks as its answer: a qualifier there is a hedge even when it does not parse.
+_MARKED = ("boxed", "answer_tag", "final_answer", "answer_anchor")
+AGREE = 1e-6  # the quantities of one chain/list must state the same value
+_NUMBERS = re.compile(r"\d+(?:\.\d+)?")
 
 
-def answer_spans(completion: str) -> list[tuple[str, str]]:
-    """Answer spans in priority order: the math task's extraction (one layer for every task)."""
-    return candidates(completion, False, "last_sentence", False)
+def answer_spans(completion: str) -> list[Candidate]:
+    """Answer spans in priority order, from the shared extraction layer (``envs.answer``)."""
+    return candidates(completion, fallback="last_sentence")
 
 
-def _first(spans: list[tuple[str, str]], read: Any) -> tuple[Any, str, str, Exception | None]:
-    """(parsed, span, source, first error): the first span ``read`` accepts, as the math task does."""
+def _first(cands: list[Candidate], read: Any) -> tuple[Any, Candidate, Exception | None]:
+    """(parsed, candidate, error): the first span ``read`` accepts, as the math task reads them;
+    the shared hedge rule (words in and around the span) applies to every span read or marked."""
     first_err: Exception | None = None
-    first_span = spans[0]
-    for span, source in spans:
+    first = cands[0]
+    for cand in cands:
+        err: QuantityError | FormulaError | None = None
         try:
-            return read(span), span, source, None
+            parsed = read(cand.text)
         except (QuantityError, FormulaError) as exc:
-            if first_err is None:
-                first_err, first_span = exc, (span, source)
-            if exc.code in _FINAL_CODES or source in _PRIMARY:
-                return None, span, source, exc
-            if len(set(_NUMBERS.findall(span))) > 1:
-                # "19.6 m/s\n20 m/s" in one <answer>: a fallback may not pick one of its numbers.
-                return None, span, source, QuantityError("multiple_answers", f"several numbers in {span[:60]!r}")
-    return None, first_span[0], first_span[1], first_err
+            parsed, err = None, exc
+        if parsed is not None or cand.source in _MARKED:
+            bad = cand.hedge(frozenset())
+            if bad:
+                return None, cand, QuantityError("hedging", f"qualifier {', '.join(sorted(bad))}")
+        if err is None:
+            return parsed, cand, None
+        if first_err is None:
+            first_err, first = err, cand
+        if err.code in _FINAL_CODES or cand.source in _PRIMARY:
+            return None, cand, err
+        if len(set(_NUMBERS.findall(cand.text))) > 1:
+            # "19.6 m/s\n20 m/s" in one <answer>: a fallback may not pick one of its numbers.
+            return None, cand, QuantityError("multiple_answers", f"several numbers in {cand.text[:60]!r}")
+    return None, first, first_err
 
 
 class PhysicsTask(Task):
@@ -105,13 +115,13 @@ class PhysicsTask(Task):
         return self._score_quantity(spans, ref, fmt, weights)
 
     # -- quantities ------------------------------------------------------------------------------
-    def _score_quantity(self, spans: list[tuple[str, str]], ref: QuantityRef, fmt: float,
+    def _score_quantity(self, spans: list[Candidate], ref: QuantityRef, fmt: float,
                         weights: dict[str, float] | None) -> Verdict:
         comps = {"accuracy": 0.0, "format": fmt, "single": 0.0, "unit": 0.0, "dimension": 0.0, "value": 0.0}
-        qs, span, source, err = _first(spans, parse_span)
+        qs, cand, err = _first(spans, parse_span)
         if qs is None:
             assert err is not None
-            return self._failed(comps, weights, span, source, err)
+            return self._failed(comps, weights, cand.text, cand.source, err)
         comps["single"] = 1.0 if all(_same(qs[0], q, ref.difference) for q in qs[1:]) else 0.0
         details = [self._check_one(q, ref, comps) for q in qs]
         bad = next((d for d in details if d != "correct"), None)
@@ -144,23 +154,21 @@ class PhysicsTask(Task):
         return f"wrong_value: {shown:.6g} {rq.unit_text} vs {rq.value:.6g} {rq.unit_text}".rstrip()
 
     # -- formulas --------------------------------------------------------------------------------
-    def _score_formula(self, spans: list[tuple[str, str]], ref: FormulaRef, fmt: float,
+    def _score_formula(self, spans: list[Candidate], ref: FormulaRef, fmt: float,
                        weights: dict[str, float] | None) -> Verdict:
         comps = {"accuracy": 0.0, "format": fmt, "single": 0.0, "dimension": 0.0, "equivalent": 0.0}
 
         def read(span: str) -> list[Any]:
-            hedge = HEDGE.search(span)
-            if hedge:
-                raise FormulaError("hedging", f"qualifier {hedge.group()!r}")
             sides = answer_sides(parse_formula(span, ref.names), ref.names)
             for side in sides:
                 check_kinds(side)
             return sides
 
-        sides, span, source, err = _first(spans, read)
+        sides, cand, err = _first(spans, read)
+        span = cand.text
         if sides is None:
             assert err is not None
-            return self._failed(comps, weights, span, source, err)
+            return self._failed(comps, weights, span, cand.source, err)
         comps["single"] = 1.0
         for side in sides:
             try:
