@@ -128,6 +128,7 @@ def test_rejected(ref, completion, code):
     (r"\boxed{__import__('os').system('true') m/s}", r"\boxed{19.6 m/s}"),
     (r"\boxed{19.6 m/s} \boxed{70 km/h}", r"\boxed{19.6 m/s} \boxed{70.56 km/h}"),
     (r"\boxed{9**9**8 m/s}", r"\boxed{19.6 m/s}"),
+    ("<answer>19.6 m/s" + " " * 3000 + "20 m/s</answer>", "<answer>19.6 m/s" + " " * 3000 + "</answer>"),
     (r"\boxed{19.6 m/s to 20 m/s}", r"\boxed{19.6 m/s}"),
     # Qualifiers around the box (the shared hedge rule reads the words around a span).
     (r"The speed is at least \boxed{19.6 m/s}.", r"The speed is \boxed{19.6 m/s}."),

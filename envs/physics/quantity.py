@@ -71,7 +71,9 @@ _PREFIX_OHM = re.compile(r"(?<![A-Za-z])([kMG])\s+(?=Ω)")
 
 def prepare(span: str) -> str:
     """Spelling-level clean-up: LaTeX wrappers, spacing, Unicode super/subscripts, degree marks."""
-    s = span.strip()[:MAX_SPAN * 4]
+    s = span.strip()
+    if len(s) > MAX_SPAN * 4:  # refused whole, never cut: a cut could drop the end of a hedge
+        raise QuantityError("too_long", f"answer longer than {MAX_SPAN * 4} characters")
     if "\\" in s:
         s = _SIUNITX.sub(r"\1 \2", s)  # siunitx: \SI{19.6}{m/s}
         s = s.replace("\\Omega", "Ω").replace("\\mu", "μ").replace("\\%", "%").replace("\\AA", "Å")
