@@ -50,6 +50,7 @@ def score(completion: str, ref: dict) -> tuple[float, str]:
     (V, r"\boxed{19.7 m/s}"),  # within the default 1 %
     ({"answer": "2500 N"}, r"\boxed{2.5 kN}"),
     ({"answer": "2500 N"}, r"\boxed{2,500 N}"),
+    (V, r"\boxed{19,6 m/s}"),  # decimal comma
     ({"answer": "2500 N"}, r"\boxed{2.5\cdot 10^{3}\,\mathrm{N}}"),
     ({"answer": "12 J"}, r"\boxed{12 N m}"),
     ({"answer": "12 J"}, r"\boxed{12\,\mathrm{N\cdot m}}"),

@@ -53,7 +53,7 @@ _PLUS_MINUS = re.compile(r"\\pm|\\mp|±|∓|\+/-")
 _APPROX = re.compile(r"^\s*(?:approximately|approx\.?|about|around|roughly|≈|\\approx|\\sim)\s*", re.I)
 _LABEL = re.compile(r"^\s*(?:\\?[A-Za-z][A-Za-z0-9_{}\\' ,()]{0,40}?)\s*(?:=|≈|\\approx)(?!=)")
 _CHAIN = re.compile(r"=|≈|\\approx")
-_LIST = re.compile(r";|,(?!\d{3}(?!\d))")
+_LIST = re.compile(r";|,(?!\d)")  # "2,500" (thousands) and "19,6" (decimal comma) are numbers
 _THOUSANDS = re.compile(r"^(-?)(\d{1,3}(?:,\d{3})+)(\.\d+)?(?=\s|$|\\|[A-Za-zΩμµ°℃℉%(/])")
 _DEC_COMMA = re.compile(r"^(-?\d+),(\d+)(?=\s|$|\\|[A-Za-zΩμµ°℃℉%(/])")
 _SPACE_THOUSANDS = re.compile(r"^(-?\d{1,3})((?: \d{3})+)(?=\s*(?:[A-Za-zΩμµ°℃℉%(/\\]|$))")
