@@ -205,10 +205,11 @@ def test_formula_accepted(completion):
     (r"\boxed{\sqrt{2gh} \pm 1}", "hedging"),
     (r"\boxed{v \le \sqrt{2gh}}", "hedging"),
     (r"\boxed{\sin(g)\sqrt{2gh}}", "wrong_dimension"),
-    (r"\boxed{\sqrt{2gh}(1 + 10^{-100})}", "wrong_formula: stage=refused"),  # below any working precision
-    (r"\boxed{\sqrt{2gh}(1 + (10^{60} + 1 - 10^{60}))}", "wrong_formula: stage=refused"),
-    (r"\boxed{\sqrt{2gh}\cos(10^{-30})}", "wrong_formula"),
-    (r"\boxed{\sqrt{2gh}\,e^{10^{-40}}}", "wrong_formula"),
+    (r"\boxed{\sqrt{2gh}(1 + 10^{-150})}", "wrong_formula: stage=refused"),  # below any working precision
+    (r"\boxed{\sqrt{2gh}(1 + (10^{120} + 1 - 10^{120}))}", "wrong_formula: stage=refused"),
+    (r"\boxed{\sqrt{2gh}(1 + 10^{-90})}", "wrong_formula"),
+    (r"\boxed{\sqrt{2gh}\cos(10^{-80})}", "wrong_formula"),
+    (r"\boxed{\sqrt{2gh}\,e^{10^{-95}}}", "wrong_formula"),
     (r"\boxed{19.6}", "wrong_dimension"),
     (r"\boxed{\sqrt{2gh} = \sqrt{gh}}", "wrong_formula"),  # every side of a chain must be right
 ])

@@ -11,7 +11,7 @@ first, and ``v0`` becomes ``v_0`` when ``v_0`` is declared. Then, in this order:
 3. numeric identity: both formulas at ``POINTS`` random points of the declared domains (positive
    reals unless declared), evaluated by the math task's guarded mpmath evaluator at ``DPS``
    digits. Every intermediate value must lie in ``[10^-MAG, 10^MAG]`` (or be 0), so a perturbation
-   such as ``(1 + 10^{-100})`` or ``10^{60} + x - 10^{60}`` is refused rather than lost below the
+   such as ``(1 + 10^{-150})`` or ``10^{120} + x - 10^{120}`` is refused rather than lost below the
    working precision; the points are seeded by the reference text (deterministic per problem).
 """
 
@@ -33,8 +33,8 @@ from envs.physics.units import NODIM, Dim, show_dim
 
 POINTS = 4
 SPARE = 4
-DPS = 120
-MAG = 50
+DPS = 240
+MAG = 100
 MAX_NODES = 200
 MAX_FORMULA = 1000
 _BOUND_HI = mpmath.mpf(10) ** MAG
