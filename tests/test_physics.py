@@ -95,7 +95,9 @@ def test_accepted(ref, completion):
     (V, r"\boxed{19.6 m/s = 75 km/h}", "multiple_answers"),
     (V, r"\boxed{2+2 = 19.6 m/s}", "multiple_answers"),  # a false chain is no answer
     (V, r"\boxed{19.6, 20 m/s}", "multiple_answers"),
-    (V, r"\boxed{\infty m/s}", "no_number"),
+    (V, r"\boxed{\infty m/s}", "non_finite"),
+    (V, r"\boxed{NaN m/s}", "non_finite"),
+    (V, r"\boxed{-\infty\ \mathrm{m/s}}", "non_finite"),
     (V, r"\boxed{1e999999 m/s}", "unparsed_number"),
     (V, r"\boxed{\frac{1}{0} m/s}", "non_finite"),
     (V, r"\boxed{19.6 furlongs/fortnight}", "unknown_unit"),

@@ -50,6 +50,7 @@ _TEMP = re.compile(r"°\s*C(?![A-Za-z])|\bdeg\s*C\b|\bdegrees?\s+[Cc]elsius\b")
 _TEMP_F = re.compile(r"°\s*F(?![A-Za-z])|\bdeg\s*F\b|\bdegrees?\s+[Ff]ahrenheit\b")
 # ± states a range, not a value: a hedge here (the shared rule in envs.hedge names the words).
 _PLUS_MINUS = re.compile(r"\\pm|\\mp|±|∓|\+/-")
+_NON_FINITE = re.compile(r"\\infty|∞|(?<![A-Za-z])(?:inf|infinity|infinite|nan)(?![A-Za-z])", re.I)
 _APPROX = re.compile(r"^\s*(?:approximately|approx\.?|about|around|roughly|≈|\\approx|\\sim)\s*", re.I)
 _LABEL = re.compile(r"^\s*(?:\\?[A-Za-z][A-Za-z0-9_{}\\' ,()]{0,40}?)\s*(?:=|≈|\\approx)(?!=)")
 _CHAIN = re.compile(r"=|≈|\\approx")
@@ -106,6 +107,8 @@ def parse_span(span: str) -> list[Quantity]:
         raise QuantityError("empty")
     if len(s) > MAX_SPAN:
         raise QuantityError("too_long", f"answer longer than {MAX_SPAN} characters")
+    if _NON_FINITE.search(s):
+        raise QuantityError("non_finite", f"{_NON_FINITE.search(s).group()!r} is not a value")  # type: ignore[union-attr]
     if not any(c.isdigit() for c in s):
         raise QuantityError("no_number", f"no number in {s[:60]!r}")
     found = qualifiers(s) | ({"±"} if _PLUS_MINUS.search(s) else set())
