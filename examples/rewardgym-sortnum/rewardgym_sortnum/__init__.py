@@ -11,7 +11,7 @@ import re
 from typing import Any
 
 from envs.answer import extract
-from envs.base import InvalidReference, Problem, Status, Task, Verdict
+from envs.base import InvalidReference, ProbeCase, Problem, Status, Task, Verdict
 
 _INT = re.compile(r"-?\d+")
 
@@ -56,3 +56,13 @@ class SortNumbersTask(Task):
         nums = [rng.randint(-99, 99) for _ in range(n)]
         return Problem(f"Sort these numbers in ascending order: {nums}. Answer inside <answer></answer>.",
                        {"numbers": nums})
+
+    def probe_cases(self, rng: random.Random) -> list[ProbeCase]:
+        """Honest answers for ``rewardgym probe --task sortnum``: the sorted list, plus wrong orders."""
+        cases = []
+        for _ in range(2):
+            ref = self.sample(rng).reference
+            answer = str(sorted(ref["numbers"]))
+            wrong = [str(ref["numbers"]), str(sorted(ref["numbers"], reverse=True))]
+            cases.append(ProbeCase(ref, f"<think>Sort them.</think>\n<answer>{answer}</answer>", answer, wrong))
+        return cases
