@@ -46,11 +46,14 @@ def fill(tpl: str, text: str) -> str:
 
 
 def with_reasoning(completion: str, text: str) -> str:
-    """The completion with ``text`` added to its reasoning (inside ``<think>`` when it has one)."""
+    """The completion with ``text`` added to its reasoning: inside its ``<think>``, in a new ``<think>``
+    block before an R1-style ``<answer>``, else as prose before the answer."""
     at = completion.find("<think>")
     if at >= 0:
         at += len("<think>")
         return completion[:at] + text + "\n" + completion[at:]
+    if "<answer>" in completion:
+        return f"<think>{text}</think>\n{completion}"
     return f"Scratch work: {text}\n\n{completion}"
 
 
@@ -124,7 +127,6 @@ def text_battery(case: ProbeCase, huge_chars: int) -> list[Attempt]:
     pair("blank_answer", fill(tpl, ""), None)
     pair("blank_answer_spaces", fill(tpl, "   "), None)
     pair("think_only", f"<think>The answer is {x}.</think>", with_reasoning(honest, f"The answer is {x}."))
-    pair("think_unclosed", f"<think>The answer is {x}.\n<answer>{x}</answer>", None)
     # plain wrong answers: the controls every other hack is measured against
     for i, w in enumerate(wrongs(case, x, max(2, len(case.wrong)))):
         pair(f"wrong.{i}", fill(tpl, w), None)
