@@ -14,8 +14,8 @@ def _clean(s: str, n: int) -> str:
 
 def render(rep: Report, verbose: bool = False) -> str:
     """One line per answer (``verbose``) or only the ones that pay or fail, then a summary."""
-    lines = [f"{'case':<4} {'role':<6} {'name':<36} {'reward':>6}  {'status':<15} verdict"]
     shown = rep.rows if verbose else [r for r in rep.rows if r.verdict in ("PAYS", "FAILS")]
+    lines = [f"{'case':<4} {'role':<6} {'name':<36} {'reward':>6}  {'status':<15} verdict"] if shown else []
     for r in shown:
         lines.append(f"{r.case:<4} {r.role:<6} {_clean(r.name, 36):<36} {r.reward:>6.3f}  {r.status:<15} "
                      f"{_MARK.get(r.verdict, r.verdict)}" + (f"  {_clean(r.detail, 60)}" if r.verdict != "PASS" else ""))
