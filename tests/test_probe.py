@@ -3,6 +3,7 @@ honest cases, the exit codes, and the remote path against a real server."""
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import random
 import subprocess
@@ -14,6 +15,7 @@ import pytest
 from envs.registry import discover
 from rewardgym.probe import EXIT_PAYS, EXIT_TWIN_FAILS, battery, load_cases, render, run_probe
 from rewardgym.probe.battery import HACK, HONEST, TWIN
+from tests.conftest import pip_install
 from tests.serverproc import ROOT, ServerProc
 
 STRICT_CASES = [
@@ -23,6 +25,16 @@ STRICT_CASES = [
 # hacks any checker that reads "does the gold occur somewhere" pays for
 WEAK_MUST_PAY = {"think_only", "hedge.not", "hedge.either_or", "hedge.one_of", "all.list",
                  "all.answer_blocks_middle", "all.answer_then_wrong", "huge.candidates", "inject.nul_then_wrong"}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _plugins_installed() -> None:
+    """The example plugin and the current test plugins (an older install may lack the probe's tasks)."""
+    names = {ep.name for ep in importlib.metadata.entry_points(group="rewardgym.tasks")}
+    if "sortnum" not in names:
+        pip_install("examples/rewardgym-sortnum")
+    if not {"weakcontains", "strictexact"} <= names:
+        pip_install("tests/plugins/rewardgym_testtasks")
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
