@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -16,6 +17,8 @@ STATUS_NAMES = {1: "ok", 2: "no_answer", 3: "invalid_reference", 4: "unknown_tas
                 6: "sandbox_error", 7: "internal_error", 8: "rejected"}
 HUGE_CHARS = 990_000  # just under the service's default completion limit, so huge answers are scored
 EXIT_PAYS, EXIT_USAGE, EXIT_TWIN_FAILS = 1, 2, 4
+Scored = list[tuple[float, str, str, str]]  # (reward, status, detail, extracted) per item
+Items = list[tuple[str, str, str]]  # (task, completion, reference JSON)
 
 
 class ProbeError(Exception):
@@ -112,11 +115,13 @@ def run_probe(task_name: str, cases: list[ProbeCase] | None = None, *, seed: int
         ref = json.dumps(case.reference)
         plan += [(ci, a, ref) for a in attempts]
     items = [(task_name, a.completion, ref) for _, a, ref in plan]
-    scored = _score_remote(items, server, token, timeout_s) if server else _score_embedded(items, workers)
+    honest = [a.role != HACK for _, a, _ in plan]
+    scored = (_score_remote(items, server, token, timeout_s, honest) if server
+              else _score_embedded(items, workers, honest))
     return _judge(task_name, plan, scored)
 
 
-def _judge(task: str, plan: list[tuple[int, Attempt, str]], scored: list[tuple[float, str, str, str]]) -> Report:
+def _judge(task: str, plan: list[tuple[int, Attempt, str]], scored: Scored) -> Report:
     shape_ok = {(ci, a.shape): r >= 1.0 - 1e-9 and st == "ok"
                 for (ci, a, _), (r, st, _, _) in zip(plan, scored, strict=True) if a.role == SHAPE}
     rep = Report(task)
@@ -134,7 +139,18 @@ def _judge(task: str, plan: list[tuple[int, Attempt, str]], scored: list[tuple[f
     return rep
 
 
-def _score_embedded(items: list[tuple[str, str, str]], workers: int | None) -> list[tuple[float, str, str, str]]:
+def _with_retry(items: Items, score: Callable[[Items], Scored], honest: list[bool]) -> Scored:
+    """Score, then score once more every honest answer that timed out: a worker's first item pays for
+    the task's setup, so one timeout may be a cold start; a second one is the verdict."""
+    out = score(items)
+    again = [i for i, (r, ok) in enumerate(zip(out, honest, strict=True)) if ok and r[1] == "timeout"]
+    if again:
+        for i, r in zip(again, score([items[i] for i in again]), strict=True):
+            out[i] = r
+    return out
+
+
+def _score_embedded(items: Items, workers: int | None, honest: list[bool]) -> Scored:
     from rewardgym.config import Config
     from rewardgym.engine import Engine, Item, Options
     from rewardgym.server import _start_sandbox
@@ -146,26 +162,29 @@ def _score_embedded(items: list[tuple[str, str, str]], workers: int | None) -> l
     engine = Engine(cfg)
     engine.start()
 
-    async def go() -> list[Any]:
-        await engine.attach()
-        try:
-            return await engine.score([Item(t, c, r, str(i)) for i, (t, c, r) in enumerate(items)],
-                                      Options(no_cache=True))
-        finally:
-            await engine.close()
+    def score(part: Items) -> Scored:
+        res = runner.run(engine.score([Item(t, c, r, str(i)) for i, (t, c, r) in enumerate(part)],
+                                      Options(no_cache=True)))
+        return [(x.reward, STATUS_NAMES.get(x.status, str(x.status)), x.detail, x.extracted) for x in res]
 
     try:
-        res = asyncio.run(go())
+        with asyncio.Runner() as runner:  # one loop for the engine's whole life: attach, score, retry, close
+            runner.run(engine.attach())
+            try:
+                return _with_retry(items, score, honest)
+            finally:
+                runner.run(engine.close())
     finally:
         if sandbox is not None:
             sandbox.close()
-    return [(r.reward, STATUS_NAMES.get(r.status, str(r.status)), r.detail, r.extracted) for r in res]
 
 
-def _score_remote(items: list[tuple[str, str, str]], server: str, token: str | None,
-                  timeout_s: float) -> list[tuple[float, str, str, str]]:
+def _score_remote(items: Items, server: str, token: str | None, timeout_s: float, honest: list[bool]) -> Scored:
     from trainer_client import Item, RewardClient
 
     with RewardClient(server, token=token or None, timeout_s=timeout_s, none_on_error=False) as rc:
-        res = rc.score([Item(t, c, json.loads(r), str(i)) for i, (t, c, r) in enumerate(items)], no_cache=True)
-    return [(float(r.reward or 0.0), str(r.status), r.detail or "", r.extracted or "") for r in res]
+        def score(part: Items) -> Scored:
+            res = rc.score([Item(t, c, json.loads(r), str(i)) for i, (t, c, r) in enumerate(part)], no_cache=True)
+            return [(float(x.reward or 0.0), str(x.status), x.detail or "", x.extracted or "") for x in res]
+
+        return _with_retry(items, score, honest)
