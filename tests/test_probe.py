@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from envs.registry import discover
-from rewardgym.probe import EXIT_PAYS, EXIT_TWIN_FAILS, battery, load_cases, render, run_probe
+from rewardgym.probe import EXIT_PAYS, EXIT_TWIN_FAILS, battery, load_cases, probed_tasks, render, run_probe
 from rewardgym.probe.battery import HACK, HONEST, TWIN
 from tests.conftest import pip_install
 from tests.serverproc import ROOT, ServerProc
@@ -104,6 +104,12 @@ def test_server_mode_matches_embedded(rg_server: ServerProc) -> None:
     local = run_probe("weakcontains", workers=1)
     assert [(x.name, x.role, x.verdict) for x in remote.rows] == [(x.name, x.role, x.verdict) for x in local.rows]
     assert {x.name for x in remote.paying} >= WEAK_MUST_PAY
+
+
+def test_all_means_every_task_with_cases() -> None:
+    names = probed_tasks()
+    assert {"game24", "countdown", "math", "code", "sortnum", "weakcontains"} <= set(names)
+    assert "sleepy" not in names and "strictexact" not in names
 
 
 @pytest.mark.parametrize("task", ["game24", "countdown", "math", "code", "sortnum"])

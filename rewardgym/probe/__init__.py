@@ -5,16 +5,17 @@
 """
 
 from rewardgym.probe.run import (
-           EXIT_PAYS,
-           EXIT_TWIN_FAILS,
-           ProbeError,
-           Report,
-           Row,
-           battery,
-           load_cases,
-           run_probe,
+    EXIT_PAYS,
+    EXIT_TWIN_FAILS,
+    ProbeError,
+    Report,
+    Row,
+    battery,
+    load_cases,
+    probed_tasks,
+    run_probe,
 )
 from rewardgym.probe.table import render
 
-__all__ = ["EXIT_PAYS", "EXIT_TWIN_FAILS", "ProbeError", "Report", "Row", "battery", "load_cases", "render",
-           "run_probe"]
+__all__ = ["EXIT_PAYS", "EXIT_TWIN_FAILS", "ProbeError", "Report", "Row", "battery", "load_cases", "probed_tasks",
+           "render", "run_probe"]

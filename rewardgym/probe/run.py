@@ -95,6 +95,14 @@ def task_cases(task_name: str, seed: int = 0) -> list[ProbeCase]:
     return cases
 
 
+def probed_tasks() -> list[str]:
+    """Names of the installed tasks that bring their own probe cases."""
+    from envs.base import Task
+    from envs.registry import discover
+
+    return [n for n, t in sorted(discover().items()) if type(t).probe_cases is not Task.probe_cases]
+
+
 def battery(case: ProbeCase, huge_chars: int = HUGE_CHARS) -> list[Attempt]:
     if case.entry_point is not None:
         return code_battery(case.completion, answer_of(case), case.entry_point, case.wrong, huge_chars)
