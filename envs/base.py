@@ -47,6 +47,25 @@ class Problem:
     reference: dict[str, Any]
 
 
+@dataclass(slots=True)
+class ProbeCase:
+    """An honest example for ``rewardgym probe``: the battery builds its hacks from it.
+
+    ``completion`` must score 1 against ``reference``; ``answer`` is the bare answer as it appears
+    (last occurrence) in ``completion`` ("" = read it with ``envs.answer.extract``); ``wrong`` are
+    wrong answers of the same kind (the first builds the hedges; none = derived from ``answer``);
+    ``right`` are other correct spellings, each of which must score 1 too. ``entry_point`` marks a
+    code case: the function the tests call, or "" for a stdin/stdout program.
+    """
+
+    reference: dict[str, Any]
+    completion: str
+    answer: str = ""
+    wrong: list[str] = field(default_factory=list)
+    right: list[str] = field(default_factory=list)
+    entry_point: str | None = None
+
+
 class InvalidReference(ValueError):
     """Raised by ``parse_reference``; the message names the offending field."""
 
@@ -86,6 +105,10 @@ class Task:
     def sample(self, rng: random.Random, **options: Any) -> Problem:
         """Procedurally generate a problem. Optional."""
         raise NotImplementedError(f"task {self.name!r} has no generator")
+
+    def probe_cases(self, rng: random.Random) -> list[ProbeCase]:
+        """Honest examples for ``rewardgym probe`` (optional; without them the probe needs ``--cases``)."""
+        return []
 
     @property
     def can_sample(self) -> bool:

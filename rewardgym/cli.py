@@ -268,6 +268,33 @@ def cmd_health(args: argparse.Namespace) -> int:
     return 0 if resp.status == health_pb2.HealthCheckResponse.SERVING else 1
 
 
+def cmd_probe(args: argparse.Namespace) -> int:
+    """Exit codes: 0 no hack pays and every honest answer scores 1; 1 a hack pays; 4 an honest answer
+    fails; 5 both; 2 the probe could not run (unknown task, no cases, bad cases file)."""
+    from rewardgym.probe import ProbeError, load_cases, probed_tasks, render, run_probe
+
+    names = probed_tasks() if args.task == "all" else [args.task]
+    reports = []
+    try:
+        cases = load_cases(args.cases) if args.cases else None
+        for name in names:
+            reports.append(run_probe(name, cases, seed=args.seed, server=args.server,
+                                     token=args.token or Config.from_env().token or None, workers=args.workers,
+                                     timeout_s=args.timeout))
+    except (ProbeError, OSError) as exc:
+        print(f"probe: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        out = [r.as_dict() for r in reports]
+        print(json.dumps(out if args.task == "all" else out[0], indent=1, ensure_ascii=False))
+    else:
+        print("\n".join(render(r, args.verbose) for r in reports))
+    code = 0
+    for r in reports:
+        code |= r.exit_code
+    return code
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="rewardgym", description="Verifiable-reward service for RL on LLMs.")
     p.add_argument("--version", action="version", version=f"rewardgym {rewardgym.__version__}")
@@ -305,6 +332,16 @@ def build_parser() -> argparse.ArgumentParser:
     sc.add_argument("--deadline", type=float, help="per-item deadline, s")
     sc.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     sc.set_defaults(fn=cmd_score)
+
+    pr = sub.add_parser("probe", help="run the reward-hack battery against a task; exit 1 if any hack pays")
+    client_flags(pr)
+    pr.add_argument("--task", required=True, help="a task name, or all: every task with built-in cases")
+    pr.add_argument("--cases", help="JSONL of honest {reference, completion} pairs (default: the task's own)")
+    pr.add_argument("--seed", type=int, default=0, help="seed of the task's generated cases")
+    pr.add_argument("--workers", type=int, help="embedded mode: worker processes (default: cores)")
+    pr.add_argument("--json", action="store_true", help="machine-readable report")
+    pr.add_argument("-v", "--verbose", action="store_true", help="list every answer, not only failures")
+    pr.set_defaults(fn=cmd_probe)
 
     h = sub.add_parser("health", help="exit 0 iff the server's gRPC health service says SERVING")
     h.add_argument("--address", default="127.0.0.1:50051")

@@ -25,8 +25,9 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from envs.base import InvalidReference, Problem, Status, Task, Verdict
+from envs.base import InvalidReference, ProbeCase, Problem, Status, Task, Verdict
 from envs.code import grade
+from envs.code import probe as code_probe
 from envs.code.problems import PROBLEMS
 from sandbox import api as sapi
 
@@ -397,6 +398,10 @@ class CodeTask(Task):
         return out
 
     # ------------------------------------------------------------ generator
+    def probe_cases(self, rng: random.Random) -> list[ProbeCase]:
+        """One solved problem per test mode (stdio, assert, call) for ``rewardgym probe``."""
+        return code_probe.probe_cases()
+
     def sample(self, rng: random.Random, **options: Any) -> Problem:
         kind = options.get("kind")
         pool = [p for p in PROBLEMS if kind is None or p["reference"].get("kind", "") == kind

@@ -8,7 +8,7 @@ from fractions import Fraction
 from typing import Any, ClassVar
 
 from envs.answer import find_answer, format_ok
-from envs.base import InvalidReference, Problem, Status, Task, Verdict
+from envs.base import InvalidReference, ProbeCase, Problem, Status, Task, Verdict
 from envs.game24 import solver
 from envs.game24.expr import ExprError, parse
 
@@ -93,6 +93,19 @@ class _ArithmeticTask(Task):
         else:
             detail = f"wrong_value: {_show(parsed.value)} ≠ {reference.target}"
         return Verdict(self.combine(components, weights), Status.OK, components, answer[:200], detail)
+
+    def probe_cases(self, rng: random.Random) -> list[ProbeCase]:
+        """Two generated puzzles, solved by the solver: one answered R1-style, one in a box."""
+        cases = []
+        for style in ("r1", "boxed"):
+            ref = self.sample(rng).reference
+            nums, target = ref["numbers"], ref["target"]
+            expr = solver.solutions(nums, target)[0][0]
+            text = (f"<think>Combine {nums} to reach {target}.</think>\n<answer>{expr}</answer>" if style == "r1"
+                    else f"Combining {nums} gives {target}.\n\n$\\boxed{{{expr}}}$")
+            wrong = ["+".join(map(str, nums))] if sum(nums) != target else []
+            cases.append(ProbeCase(ref, text, expr, wrong))
+        return cases
 
 
 def _show(v: Fraction) -> str:

@@ -9,7 +9,7 @@ from functools import lru_cache
 from typing import Any
 
 from envs.answer import candidates, format_ok
-from envs.base import InvalidReference, Problem, Status, Task, Verdict
+from envs.base import InvalidReference, ProbeCase, Problem, Status, Task, Verdict
 from envs.hedge import qualifiers
 from envs.math.ast import CONTAINERS, Node
 from envs.math.compare import TRUST_CHAINS, Policy, equal, items_of, typed
@@ -17,6 +17,7 @@ from envs.math.generate import sample_problem
 from envs.math.latex import ParseError, parse
 from envs.math.letters import gold_letter, pred_letter
 from envs.math.normalize import Norm, normalize, text_key
+from envs.math.probe import probe_cases
 from envs.math.symbolic import sympy_equal
 from envs.spans import ANCHOR, math_spans
 
@@ -175,6 +176,10 @@ class MathTask(Task):
     def sample(self, rng: random.Random, **options: Any) -> Problem:
         """Generated problems with exact gold answers (``family``: see ``envs.math.generate``)."""
         return sample_problem(rng, **options)
+
+    def probe_cases(self, rng: random.Random) -> list[ProbeCase]:
+        """One gold of each answer type (``envs.math.probe``) and two generated problems."""
+        return probe_cases(self.sample, rng)
 
     def setup(self) -> None:
         """Warm a fresh worker: sympy's first simplify costs ~0.2 s, pay it before the first item."""

@@ -11,9 +11,23 @@ import re
 from typing import Any
 
 from envs.answer import extract
-from envs.base import InvalidReference, Problem, Status, Task, Verdict
+from envs.base import InvalidReference, ProbeCase, Problem, Status, Task, Verdict
 
-_INT = re.compile(r"-?\d+")
+_INT = re.compile(r"-?\d{1,30}")
+
+
+def _int_list(answer: str) -> list[int] | None:
+    """The answer as exactly a list of integers ("[1, 2, 3]", "1, 2, 3" or "1 2 3"), else None.
+
+    Strict on purpose: picking every integer out of free text would pay "not [1, 2]" or two lists at once.
+    """
+    s = answer.strip()
+    if s.startswith("[") and s.endswith("]"):
+        s = s[1:-1]
+    parts = s.split(",") if "," in s else s.split()
+    if len(parts) > 1000 or not all(_INT.fullmatch(p.strip()) for p in parts):
+        return None
+    return [int(p) for p in parts]
 
 
 class SortNumbersTask(Task):
@@ -46,7 +60,7 @@ class SortNumbersTask(Task):
         answer, _ = extract(completion)
         if answer is None:
             return Verdict(0.0, Status.NO_ANSWER, {"accuracy": 0.0}, "", "no_answer")
-        got = [int(x) for x in _INT.findall(answer[:20_000])]
+        got = _int_list(answer)
         ok = got == reference[0]
         comps = {"accuracy": 1.0 if ok else 0.0}
         return Verdict(self.combine(comps, weights), Status.OK, comps, answer[:200], "correct" if ok else "wrong_order")
@@ -56,3 +70,13 @@ class SortNumbersTask(Task):
         nums = [rng.randint(-99, 99) for _ in range(n)]
         return Problem(f"Sort these numbers in ascending order: {nums}. Answer inside <answer></answer>.",
                        {"numbers": nums})
+
+    def probe_cases(self, rng: random.Random) -> list[ProbeCase]:
+        """Honest answers for ``rewardgym probe --task sortnum``: the sorted list, plus wrong orders."""
+        cases = []
+        for _ in range(2):
+            ref = self.sample(rng).reference
+            answer = str(sorted(ref["numbers"]))
+            wrong = [str(ref["numbers"]), str(sorted(ref["numbers"], reverse=True))]
+            cases.append(ProbeCase(ref, f"<think>Sort them.</think>\n<answer>{answer}</answer>", answer, wrong))
+        return cases
