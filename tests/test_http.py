@@ -8,6 +8,7 @@ make exactly that call, with plain ``requests``, and compare with gRPC on the sa
 from __future__ import annotations
 
 import json
+import subprocess
 from collections.abc import Iterator
 
 import httpx
@@ -196,3 +197,30 @@ def test_http_off_by_default(rg_server):
     # A server without --http-address listens on its gRPC port only.
     with pytest.raises(httpx.HTTPError):
         httpx.get(f"http://127.0.0.1:{rg_server.port}/healthz", timeout=5)
+
+
+def test_tls_and_no_default_task(tmp_path):
+    """The HTTP endpoint uses the gRPC TLS certificate; without --http-task a row must name its task."""
+    from tests.test_server import _wait_tls
+
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
+                    "-days", "1", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"],
+                   check=True, capture_output=True)
+    port = free_port()
+    srv = ServerProc(workers=1, extra=["--tls-cert", str(cert), "--tls-key", str(key),
+                                       "--http-address", f"127.0.0.1:{port}"])
+    srv.wait_healthy = lambda timeout: _wait_tls(srv.address, cert.read_bytes(), timeout)  # type: ignore[method-assign]
+    srv.start()
+    try:
+        url = f"https://127.0.0.1:{port}/get_reward"
+        r = requests.post(url, json={"query": ["<answer>(8-4)*(7-1)</answer>"], "prompts": [""], "labels": [G24]},
+                          verify=str(cert), timeout=30)
+        assert r.status_code == 400 and r.json()["error"].startswith("labels[0]")
+        r = requests.post(url, json={"query": ["<answer>(8-4)*(7-1)</answer>"], "prompts": [""],
+                                     "labels": [{"task": "game24", "reference": G24}]}, verify=str(cert), timeout=30)
+        assert r.status_code == 200 and r.json()["rewards"] == [1.0]
+        with pytest.raises(requests.exceptions.ConnectionError):  # plaintext to the TLS port fails
+            requests.post(url.replace("https", "http"), json={"query": []}, timeout=5)
+    finally:
+        srv.stop()
