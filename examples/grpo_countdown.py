@@ -51,7 +51,11 @@ def make_problems(n: int, seed: int, max_number: int) -> list[dict[str, Any]]:
     for _ in range(n):
         p = task.sample(rng, count=2, max_number=max_number, min_target=1, max_target=max_number * max_number)
         a, b = p.reference["numbers"]
-        rows.append({"prompt": f"{a} {b} -> {p.reference['target']}\n", "reference": json.dumps(p.reference)})
+        # Fixed-width fields: every prompt has the same length, so no batch is left-padded (TRL's
+        # training forward pass does not shift positions for left padding the way generate() does).
+        width = len(str(max_number))
+        prompt = f"{a:>{width}} {b:>{width}} -> {p.reference['target']:>{2 * width}}\n"
+        rows.append({"prompt": prompt, "reference": json.dumps(p.reference)})
     return rows
 
 

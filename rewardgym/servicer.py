@@ -43,7 +43,7 @@ class RewardServicer(pb_grpc.RewardServiceServicer):
         self.metrics = metrics
         cfg = engine.config
         self.episodes = Episodes(cfg.episode_ttl_s, cfg.max_episodes)
-        self.idempotency = idempotency or Idempotency()
+        self.idempotency = idempotency or Idempotency(cfg.idempotency_window_s)
 
     async def _job(self, request: pb.ScoreRequest, context: grpc.aio.ServicerContext) -> Job:
         """The server-owned job of a request with a request_id (see rewardgym.idempotency). It runs
