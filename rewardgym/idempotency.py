@@ -99,16 +99,18 @@ class Idempotency:
         self.replays = 0  # requests answered from an earlier job
 
     def _expire(self) -> None:
+        """Drop finished jobs past the window, oldest first; over a limit, the oldest finished ones too.
+        Stops at the first job it keeps, so a call costs O(jobs dropped), not O(jobs held)."""
         now = time.monotonic()
         for rid in list(self.jobs):
-            if len(self.jobs) <= self.max_entries and self.items <= self.max_items:
-                job = self.jobs[rid]
-                if not (job.done and now - job.done_at > self.window_s):
-                    continue
             job = self.jobs[rid]
-            if job.done:
-                del self.jobs[rid]
-                self.items -= len(job.final or ())
+            over = len(self.jobs) >= self.max_entries or self.items > self.max_items  # room for one more
+            if not job.done or not (over or now - job.done_at > self.window_s):
+                if over and not job.done:
+                    continue  # in flight: never dropped; look further for finished ones
+                break
+            del self.jobs[rid]
+            self.items -= len(job.final or ())
 
     def job(self, rid: str, digest: bytes, run: Callable[[OnResult], Awaitable[list[Result]]]) -> Job:
         """The job for ``rid``: the existing one (same digest) or a new one running ``run(on_result)``."""

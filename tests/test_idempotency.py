@@ -180,3 +180,38 @@ def test_http_idempotency_key(setup):
     assert conflict.status_code == 409 and conflict.json()["error"].startswith("request_id")
     httpx.post(f"{base}/v1/score?no_cache=1", content=body, timeout=60)  # honest twin: no key, runs again
     assert runs(ex) - before == 4
+
+
+def test_store_window_limits_and_conflicts():
+    """The store itself: one run per id, a conflict for other content, expiry after the window, a cap."""
+    import asyncio
+
+    from rewardgym.engine import Result
+    from rewardgym.idempotency import IdConflict, Idempotency
+
+    async def main() -> None:
+        idem = Idempotency(window_s=0.05, max_entries=3)
+        calls: list[int] = []
+
+        async def run(cb):  # noqa: ANN001, ANN202
+            calls.append(1)
+            await asyncio.sleep(0.01)
+            rs = [Result(i, "", 1.0, 1) for i in range(2)]
+            for r in rs:
+                cb(r)
+            return rs
+
+        first = idem.job("a", b"digest", run)
+        assert idem.job("a", b"digest", run) is first
+        assert [r.index for r in await first.result()] == [0, 1] and len(calls) == 1
+        with pytest.raises(IdConflict):
+            idem.job("a", b"other", run)
+        for k in "bcde":
+            await idem.job(k, b"digest", run).result()
+        assert len(idem.jobs) <= 3
+        await asyncio.sleep(0.06)
+        idem.job("f", b"digest", run)
+        assert list(idem.jobs) == ["f"]  # the others' window has passed
+        await idem.jobs["f"].result()
+
+    asyncio.run(main())
