@@ -2,7 +2,7 @@
 target language.
 
 R1 adds it because RL-trained reasoning drifts into mixed languages; it is "the proportion of target
-language words in the CoT", added to the accuracy reward (DeepSeek-R1 paper, section 2.3.4). Here:
+language words in the CoT", added to the accuracy reward (DeepSeek-R1 paper, reasoning-oriented RL). Here:
 
 - the chain of thought is the last closed ``<think>…</think>`` block, else the text before the answer
   (``<answer>`` tag or ``\\boxed``), else the whole completion;
