@@ -132,7 +132,7 @@ def build_model(tokenizer: Any, hidden: int, layers: int, max_len: int, seed: in
 
 
 def warmup(model: Any, tokenizer: Any, rows: Sequence[dict[str, Any]], steps: int, batch: int, lr: float,
-           seed: int) -> list[float]:
+           seed: int, target: Callable[[dict[str, Any], random.Random], str] | None = None) -> list[float]:
     """Supervised steps on prompt → correct completion (loss on the completion only). Returns losses."""
     import torch
 
@@ -144,7 +144,7 @@ def warmup(model: Any, tokenizer: Any, rows: Sequence[dict[str, Any]], steps: in
     losses = []
     for step in range(steps):
         picked = rng.sample(data, min(batch, len(data)))
-        targets = tokenizer([warmup_target(ref, rng) for _, ref in picked])["input_ids"]
+        targets = tokenizer([(target or warmup_target)(ref, rng) for _, ref in picked])["input_ids"]
         seqs, labels = [], []
         for (p, _), c in zip(picked, targets, strict=True):
             seqs.append(p + c + [tokenizer.eos_token_id])
@@ -415,7 +415,7 @@ def run(args: argparse.Namespace, address: str, metrics_url: str | None) -> dict
 
 
 def report(summary: dict[str, Any], batch: int, metrics_url: str | None,
-           before: dict[tuple[str, frozenset[tuple[str, str]]], float]) -> None:
+           before: dict[tuple[str, frozenset[tuple[str, str]]], float], task: str = TASK) -> None:
     steps = summary["steps"]
     if not steps:
         print("no training step was logged")
@@ -447,17 +447,17 @@ def report(summary: dict[str, Any], batch: int, metrics_url: str | None,
         return metric_sum(after, name, **labels) - metric_sum(before, name, **labels)
 
     statuses = sorted({dict(ls)["status"] for (n, ls) in after if n == "rewardgym_items_total" and
-                       dict(ls).get("task") == TASK})
+                       dict(ls).get("task") == task})
     server = {
-        "items": int(delta("rewardgym_items_total", task=TASK)),
-        "by_status": {s: int(delta("rewardgym_items_total", task=TASK, status=s)) for s in statuses},
+        "items": int(delta("rewardgym_items_total", task=task)),
+        "by_status": {s: int(delta("rewardgym_items_total", task=task, status=s)) for s in statuses},
         "score_rpcs": int(delta("rewardgym_rpc_seconds_count", method="Score")),
         "score_rpc_items": int(delta("rewardgym_rpc_items_total", method="Score")),
         "score_rpc_seconds": delta("rewardgym_rpc_seconds_sum", method="Score"),
         "cache_hits": int(delta("rewardgym_cache_hits_total")),
     }
     summary["server"] = server
-    print(f"server /metrics (this run): {server['items']} {TASK} items scored {server['by_status']}, "
+    print(f"server /metrics (this run): {server['items']} {task} items scored {server['by_status']}, "
           f"{server['score_rpcs']} Score RPCs carrying {server['score_rpc_items']} items, "
           f"{server['score_rpc_seconds'] * 1e3 / max(1, server['score_rpcs']):.1f} ms each inside the server, "
           f"{server['cache_hits']} cache hits")

@@ -31,12 +31,14 @@ def _add_server_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-batch", type=int, help="items per request; more are refused per item")
     p.add_argument("--max-completion-chars", type=int, help="longer completions are refused per item")
     p.add_argument("--log-level", help="DEBUG, INFO, WARNING…")
+    p.add_argument("--http-address", help="also serve HTTP (/get_reward, /v1/score) on host:port (REWARDGYM_HTTP_ADDRESS)")
+    p.add_argument("--http-task", help="task of /get_reward rows that name none (REWARDGYM_HTTP_TASK)")
 
 
 def _config(args: argparse.Namespace) -> Config:
     cfg = Config.from_env()
     for key in ("address", "workers", "max_deadline_s", "token", "tls_cert", "tls_key", "metrics_address",
-                "max_batch", "max_completion_chars", "log_level"):
+                "max_batch", "max_completion_chars", "log_level", "http_address", "http_task"):
         val = getattr(args, key, None)
         if val is not None:
             setattr(cfg, key, val)
@@ -116,20 +118,14 @@ def _kv(s: str) -> tuple[str, Any]:
 
 def _read_items(path: str) -> Iterator[tuple[int, dict[str, Any] | str]]:
     """(line number, item dict) or (line number, error message) for each non-blank line."""
+    from rewardgym.jsonl import parse_line  # one line format for the CLI and HTTP /v1/score
+
     fh: TextIO = sys.stdin if path == "-" else open(path)  # noqa: SIM115
     with fh:
         for n, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except ValueError as exc:
-                yield n, f"line {n}: not JSON ({exc})"
-                continue
-            if not isinstance(obj, dict) or not isinstance(obj.get("completion"), str) or not obj.get("task"):
-                yield n, f"line {n}: needs \"task\" and a string \"completion\""
-                continue
-            yield n, obj
+            parsed = parse_line(n, line)
+            if parsed is not None:
+                yield n, parsed
 
 
 class _Progress:

@@ -26,6 +26,9 @@ class Config:
     tls_key: str = ""
     metrics_address: str = ""  # e.g. 0.0.0.0:9090 serves Prometheus text at /metrics
     log_level: str = "INFO"
+    http_address: str = ""  # e.g. 127.0.0.1:8080 serves /get_reward and /v1/score (rewardgym.http); off when empty
+    http_task: str = ""  # the task of /get_reward rows that name none (a ?task= parameter overrides it)
+    idempotency_window_s: float = 600.0  # how long a finished request id keeps its answer
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Config:

@@ -10,6 +10,7 @@ from google.protobuf import json_format
 
 from envs.base import Status
 from rewardgym.engine import Item, Options, Result
+from rewardgym.groups import GroupSummary, GroupTracker
 from rewardgym.v1 import reward_pb2 as pb
 
 
@@ -83,3 +84,24 @@ def result_to_proto(r: Result) -> pb.ScoreResult:
     return pb.ScoreResult(index=r.index, id=r.id, reward=r.reward, status=r.status, components=r.components,
                           extracted=r.extracted, detail=r.detail, task_version=r.task_version,
                           elapsed_s=r.elapsed_s, cached=r.cached)
+
+
+# ---- group summaries (ScoreItem.group)
+VERDICTS = (int(Status.OK), int(Status.NO_ANSWER))
+
+
+def tracker_of(req: pb.ScoreRequest) -> GroupTracker | None:
+    """A tracker of the request's groups, or None when no item names one (the common case: free)."""
+    groups = [it.group for it in req.items]
+    return GroupTracker(groups) if any(groups) else None
+
+
+def track(tracker: GroupTracker, results: list[Result]) -> list[GroupSummary]:
+    return tracker.add_all((r.index, r.reward if r.status in VERDICTS else None) for r in results)
+
+
+def add_summaries(resp: pb.ScoreResponse, summaries: list[GroupSummary]) -> pb.ScoreResponse:
+    add = resp.groups.add
+    for s in summaries:
+        add(group=s.group, count=s.count, valid=s.valid, mean=s.mean, std=s.std, all_equal=s.all_equal)
+    return resp

@@ -57,6 +57,7 @@ class Server:
         self.sandbox: Any = None
         self.engine: Engine | None = None
         self.port = 0
+        self.http_port = 0
 
     def prepare(self) -> None:
         """Everything that forks: the sandbox's zygotes and the scoring workers. No gRPC thread yet."""
@@ -76,7 +77,8 @@ class Server:
                 ("grpc.max_send_message_length", cfg.max_message_mb << 20),
                 ("grpc.so_reuseport", 0)]
         server = grpc.aio.server(interceptors=[TokenAuth(cfg.token)] if cfg.token else [], options=opts)
-        reward_pb2_grpc.add_RewardServiceServicer_to_server(RewardServicer(self.engine, metrics), server)
+        servicer = RewardServicer(self.engine, metrics)
+        reward_pb2_grpc.add_RewardServiceServicer_to_server(servicer, server)
         health_servicer = health.aio.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
         reflection.enable_server_reflection(
@@ -88,6 +90,7 @@ class Server:
         else:
             self.port = server.add_insecure_port(cfg.address)
         await server.start()
+        api_http = await _start_http(self, servicer, metrics) if cfg.http_address else None
         for name in ("", SERVICE):
             await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
         http = await metrics.serve(cfg.metrics_address) if cfg.metrics_address else None
@@ -107,10 +110,24 @@ class Server:
         await health_servicer.enter_graceful_shutdown()
         if http is not None:
             http.close()
+        if api_http is not None:
+            await api_http.close()
         await server.stop(grace=2)
         await self.engine.close()
         if self.sandbox is not None:
             self.sandbox.close()
+
+
+async def _start_http(srv: Server, servicer: RewardServicer, metrics: Metrics) -> Any:
+    """The HTTP endpoint (rewardgym.http) on the same loop, engine and request-id store as gRPC."""
+    from rewardgym import http
+
+    assert srv.engine is not None
+    api = http.HttpApi(srv.engine, srv.config, servicer.idempotency, metrics)
+    server = await http.start(api, srv.config.http_address)
+    srv.http_port = server.port
+    log.info("HTTP on %s (port %d)", srv.config.http_address, server.port)
+    return server
 
 
 def _start_sandbox() -> Any:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import json
 import time
 from collections.abc import AsyncIterator, Callable, Iterable
@@ -13,9 +14,18 @@ import grpc
 from google.protobuf import json_format
 
 import rewardgym
-from rewardgym.convert import items_from_request, options_from_proto, response_from_results, result_to_proto
+from rewardgym.convert import (
+    add_summaries,
+    items_from_request,
+    options_from_proto,
+    response_from_results,
+    result_to_proto,
+    track,
+    tracker_of,
+)
 from rewardgym.engine import Engine, Item, Options, Result
 from rewardgym.episodes import Episode, Episodes
+from rewardgym.idempotency import IdConflict, Idempotency, Job
 from rewardgym.v1 import reward_pb2 as pb
 from rewardgym.v1 import reward_pb2_grpc as pb_grpc
 
@@ -28,17 +38,36 @@ def _deadline(context: grpc.aio.ServicerContext) -> float | None:
 
 
 class RewardServicer(pb_grpc.RewardServiceServicer):
-    def __init__(self, engine: Engine, metrics: Any = None) -> None:
+    def __init__(self, engine: Engine, metrics: Any = None, idempotency: Idempotency | None = None) -> None:
         self.engine = engine
         self.metrics = metrics
         cfg = engine.config
         self.episodes = Episodes(cfg.episode_ttl_s, cfg.max_episodes)
+        self.idempotency = idempotency or Idempotency(cfg.idempotency_window_s)
+
+    async def _job(self, request: pb.ScoreRequest, context: grpc.aio.ServicerContext) -> Job:
+        """The server-owned job of a request with a request_id (see rewardgym.idempotency). It runs
+        without the call's deadline: each item keeps its own, and a retry may come after the call's end."""
+        digest = hashlib.blake2b(request.SerializeToString(deterministic=True), digest_size=20).digest()
+        items, opts = items_from_request(request), options_from_proto(request.options)
+        try:
+            return self.idempotency.job(request.request_id, digest,
+                                        lambda on_result: self.engine.score(items, opts, None, on_result))
+        except IdConflict as exc:
+            await context.abort(grpc.StatusCode.FAILED_PRECONDITION, str(exc))
+            raise AssertionError("unreachable") from exc
 
     async def Score(self, request: pb.ScoreRequest, context: grpc.aio.ServicerContext) -> pb.ScoreResponse:
         t0 = time.perf_counter()
-        results = await self.engine.score(items_from_request(request), options_from_proto(request.options),
-                                          _deadline(context))
+        if request.request_id:
+            results = await (await self._job(request, context)).result()
+        else:
+            results = await self.engine.score(items_from_request(request), options_from_proto(request.options),
+                                              _deadline(context))
         resp = response_from_results(results)
+        tracker = tracker_of(request)
+        if tracker is not None:
+            add_summaries(resp, track(tracker, results))
         if self.metrics is not None:
             self.metrics.observe_rpc("Score", time.perf_counter() - t0, len(results))
         return resp
@@ -52,7 +81,13 @@ class RewardServicer(pb_grpc.RewardServiceServicer):
 
     async def ScoreStreamBatched(self, request: pb.ScoreRequest,
                                  context: grpc.aio.ServicerContext) -> AsyncIterator[pb.ScoreResponse]:
-        stream = self._stream("ScoreStreamBatched", request, context, lambda g: (response_from_results(g),))
+        tracker = tracker_of(request)
+
+        def encode(g: list[Result]) -> tuple[pb.ScoreResponse]:
+            resp = response_from_results(g)
+            return (resp if tracker is None else add_summaries(resp, track(tracker, g)),)
+
+        stream = self._stream("ScoreStreamBatched", request, context, encode)
         async with contextlib.aclosing(stream):
             async for msg in stream:
                 yield msg
@@ -76,6 +111,12 @@ class RewardServicer(pb_grpc.RewardServiceServicer):
                             context: grpc.aio.ServicerContext) -> AsyncIterator[list[Result]]:
         """Results in groups: whatever is ready when the previous group has been handed on. The first
         result of a group is never held back to wait for others (same latency as ScoreStream)."""
+        if request.request_id:  # a server-owned job: leaving this stream does not stop it
+            job = await self._job(request, context)
+            async with contextlib.aclosing(job.follow()) as groups:
+                async for group in groups:
+                    yield group
+            return
         ready: asyncio.Queue[Result | None] = asyncio.Queue()
         job = asyncio.ensure_future(self.engine.score(items_from_request(request), options_from_proto(request.options),
                                                       _deadline(context), ready.put_nowait))

@@ -18,6 +18,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from envs.base import InvalidReference, Status, Task, Verdict
+from envs.language import language_share, parse_language
 
 FLUSH_S = 0.002  # results are batched for at most this long before going to the parent
 REF_CACHE = 4096  # parsed references kept per worker (a math gold is parsed once)
@@ -47,7 +48,8 @@ class _Worker:
             obj = json.loads(ref_json)
         except ValueError as exc:
             raise InvalidReference(f"reference: not valid JSON ({exc})") from None
-        parsed = task.parse_reference(obj)
+        obj, language = _language_option(task, obj)
+        parsed = (task.parse_reference(obj), language)
         self.refs[key] = parsed
         if len(self.refs) > REF_CACHE:
             self.refs.popitem(last=False)
@@ -63,7 +65,7 @@ class _Worker:
             status = getattr(exc, "status", Status.INTERNAL_ERROR)
             return Verdict(0.0, Status(status), detail=f"task setup failed: {exc!r}"[:500])
         try:
-            ref = self.reference(task, ref_json)
+            ref, language = self.reference(task, ref_json)
         except InvalidReference as exc:
             return Verdict(0.0, Status.INVALID_REFERENCE, detail=str(exc))
         except Exception as exc:  # a crashing parse_reference is the task's bug, not the model's
@@ -78,7 +80,32 @@ class _Worker:
             return Verdict(0.0, Status.INTERNAL_ERROR, detail=f"scorer crashed: {exc!r}"[:500])
         if not isinstance(verdict, Verdict):
             return Verdict(0.0, Status.INTERNAL_ERROR, detail=f"scorer returned {type(verdict).__name__}")
+        if language and verdict.status in (Status.OK, Status.NO_ANSWER):
+            share = language_share(completion, language)
+            verdict.components = {**(verdict.components or {}), "language": share}
+            verdict.reward = float(verdict.reward) + (weights or {}).get("language", 0.0) * share  # weight 0 by default
         return verdict
+
+
+def _language_option(task: Task, obj: Any) -> tuple[Any, str]:
+    """Take the language-consistency option out of a reference before the task sees it: ``cot_language``
+    for every task, ``language`` for tasks whose own reference has no such field (the code task's
+    ``language`` is the programming language)."""
+    if not isinstance(obj, dict):
+        return obj, ""
+    keys = ["cot_language"]
+    if "language" not in task.reference_schema.get("properties", {}):
+        keys.append("language")
+    found = [k for k in keys if k in obj]
+    if not found:
+        return obj, ""
+    if len(found) > 1:
+        raise InvalidReference("language: give language or cot_language, not both")
+    rest = {k: v for k, v in obj.items() if k != found[0]}
+    try:
+        return rest, parse_language(obj[found[0]], found[0])
+    except ValueError as exc:
+        raise InvalidReference(str(exc)) from None
 
 
 def _plain(v: Verdict, elapsed: float) -> list[Any]:

@@ -4,6 +4,7 @@
 ``trainer_client.adapters`` plugs them into TRL, verl and OpenRLHF.
 """
 
+from rewardgym.groups import GroupSummary
 from trainer_client.aio import AsyncRewardClient
 from trainer_client.client import RewardClient
 from trainer_client.types import (
@@ -21,6 +22,7 @@ __all__ = [
     "VERDICT_STATUSES",
     "AsyncRewardClient",
     "Episode",
+    "GroupSummary",
     "Item",
     "Problem",
     "Result",

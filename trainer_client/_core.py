@@ -10,6 +10,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import random
+import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,6 +18,7 @@ from typing import Any
 import grpc
 from google.protobuf import struct_pb2
 
+from rewardgym.groups import GroupSummary, GroupTracker
 from rewardgym.v1 import reward_pb2 as pb
 from trainer_client.types import (
     STATUS_NAMES,
@@ -186,11 +188,13 @@ def to_item(obj: Item | Mapping[str, Any]) -> Item:
     if not isinstance(completion, str):
         raise TypeError(f"item completion must be a str, not {type(completion).__name__}")
     item_id = obj.get("id")
+    group = obj.get("group")
     return Item(
         task=str(obj.get("task") or ""),
         completion=completion,
         reference=obj.get("reference"),
         id="" if item_id is None else str(item_id),
+        group="" if group is None else str(group),
     )
 
 
@@ -256,7 +260,7 @@ def build_chunks(
         assert cur is not None
         if text is not None and text not in refs:
             cost += ref_cost
-        msg = cur.request.items.add(id=item.id, task=item.task, completion=item.completion)
+        msg = cur.request.items.add(id=item.id, task=item.task, completion=item.completion, group=item.group)
         if text is not None:
             ref_index = refs.get(text)
             if ref_index is None:
@@ -430,6 +434,7 @@ class ClientConfig:
     max_chunk_bytes: int = 3 << 20
     max_concurrency: int = 4
     retry: RetryPolicy = field(default_factory=RetryPolicy)
+    idempotent: bool = False
     none_on_error: bool = True
     raise_on_error: bool = False
     weights: dict[str, float] = field(default_factory=dict)
@@ -457,14 +462,22 @@ class ClientConfig:
     def chunks(
         self, items: Iterable[Item | Mapping[str, Any]], task: str | None, overrides: Mapping[str, Any]
     ) -> tuple[list[Item], list[Chunk]]:
+        overrides = dict(overrides)
+        request_id = overrides.pop("request_id", None)
         normalized = [to_item(x) for x in items]
-        return normalized, build_chunks(
+        chunks = build_chunks(
             normalized,
             chunk_size=self.chunk_size,
             max_chunk_bytes=self.max_chunk_bytes,
             options=self.options(overrides),
             default_task=task or "",
         )
+        if request_id is None and self.idempotent:
+            request_id = uuid.uuid4().hex
+        if request_id:  # every retry of a chunk carries its id: the server answers it without rescoring
+            for k, c in enumerate(chunks):
+                c.request.request_id = str(request_id) if len(chunks) == 1 else f"{request_id}#{k}"
+        return normalized, chunks
 
     def credentials(self) -> grpc.ChannelCredentials | None:
         if not (self.tls or self.root_certificates):
@@ -489,6 +502,7 @@ def make_config(
     retries: int = 5,
     backoff_s: float = 0.5,
     max_backoff_s: float = 8.0,
+    idempotent: bool = False,
     none_on_error: bool = True,
     raise_on_error: bool = False,
     weights: Mapping[str, float] | None = None,
@@ -509,6 +523,7 @@ def make_config(
         max_chunk_bytes=max_chunk_bytes,
         max_concurrency=max_concurrency,
         retry=RetryPolicy(retries, backoff_s, max_backoff_s),
+        idempotent=idempotent,
         none_on_error=none_on_error,
         raise_on_error=raise_on_error,
         weights=dict(weights or {}),
@@ -535,3 +550,12 @@ def text_items(
         raise ValueError(f"{len(ids)} ids for {len(completions)} completions")
     for k, (c, r) in enumerate(zip(completions, refs, strict=True)):
         yield Item(task=task, completion=c, reference=r, id="" if ids is None else str(ids[k]))
+
+
+def group_summaries(items: Sequence[Item]) -> GroupTracker:
+    """A tracker of the items' groups, fed with each Result (``track_result``) as it arrives."""
+    return GroupTracker([it.group for it in items])
+
+
+def track_result(tracker: GroupTracker, r: Result) -> GroupSummary | None:
+    return tracker.add(r.index, r.reward if r.ok else None)

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 import grpc
 import grpc.aio
 
+from rewardgym.groups import GroupSummary
 from rewardgym.v1 import reward_pb2 as pb
 from rewardgym.v1 import reward_pb2_grpc as pb_grpc
 from trainer_client import _core
@@ -234,8 +235,21 @@ class AsyncRewardClient:
                     yield r
                 return
             await asyncio.sleep(delay)
-            positions = list(pending)
-            current = _core.rechunk(chunk, positions)
+            if not chunk.request.request_id:  # with an id, resend it whole: the server replays its job
+                positions = list(pending)
+                current = _core.rechunk(chunk, positions)
+
+    async def stream_groups(
+        self, items: Iterable[Item | Mapping[str, Any]], *, task: str | None = None, **options: Any
+    ) -> AsyncIterator[Result | GroupSummary]:
+        """``stream`` plus each group's ``GroupSummary`` right after its last result; see RewardClient."""
+        normalized = [_core.to_item(x) for x in items]
+        tracker = _core.group_summaries(normalized)
+        async for r in self.stream(normalized, task=task, **options):
+            yield r
+            summary = _core.track_result(tracker, r)
+            if summary is not None:
+                yield summary
 
     # ------------------------------------------------------------ other RPCs
 

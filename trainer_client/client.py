@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 
 import grpc
 
+from rewardgym.groups import GroupSummary
 from rewardgym.v1 import reward_pb2 as pb
 from rewardgym.v1 import reward_pb2_grpc as pb_grpc
 from trainer_client import _core
@@ -74,6 +75,9 @@ class RewardClient:
     - ``max_concurrency`` (4): RPCs in flight per client.
     - ``retries`` (5), ``backoff_s`` (0.5), ``max_backoff_s`` (8): retries of UNAVAILABLE only, with
       exponential backoff and jitter.
+    - ``idempotent`` (False): give every scoring call a fresh request id (``request_id=`` sets one per
+      call), so a retry after a dropped connection gets the server's first answer instead of scoring
+      (and running sandboxes) again. Chunk k of a call carries ``<id>#k``.
     - ``none_on_error`` (True): reward None for infrastructure failures (every status but ``ok`` and
       ``no_answer``); False keeps the server's reward (0.0) — the status still says what happened.
     - ``raise_on_error`` (False): raise ``RewardServiceError`` when an RPC fails for good instead of
@@ -155,7 +159,8 @@ class RewardClient:
     ) -> list[Result]:
         """Score items; results in the order given. ``task`` fills items that name none.
 
-        ``options``: ``weights``, ``item_deadline_s``, ``no_cache`` for this call only.
+        ``options``: ``weights``, ``item_deadline_s``, ``no_cache`` for this call only, and
+        ``request_id`` (an idempotency key: the same id within the server's window gets the first answer).
         """
         normalized, chunks = self._cfg.chunks(items, task, options)
         out: list[Result] = []
@@ -289,11 +294,26 @@ class RewardClient:
                     )
                     return
                 time.sleep(delay)
-                positions = list(pending)
-                current = _core.rechunk(chunk, positions)
+                if not chunk.request.request_id:  # with an id, resend it whole: the server replays its job
+                    positions = list(pending)
+                    current = _core.rechunk(chunk, positions)
             finally:
                 ctl.discard(call)
                 call.cancel()  # no-op when finished; stops server work when the consumer left early
+
+    def stream_groups(
+        self, items: Iterable[Item | Mapping[str, Any]], *, task: str | None = None, **options: Any
+    ) -> Iterator[Result | GroupSummary]:
+        """``stream`` plus a ``GroupSummary`` right after the last result of each group (``Item.group``):
+        count, valid, mean, std and ``all_equal`` (no GRPO signal), so a trainer can drop or resample
+        a group before the optimiser step. Computed here from the results, so groups may span chunks."""
+        normalized = [_core.to_item(x) for x in items]
+        tracker = _core.group_summaries(normalized)
+        for r in self.stream(normalized, task=task, **options):
+            yield r
+            summary = _core.track_result(tracker, r)
+            if summary is not None:
+                yield summary
 
     # ------------------------------------------------------------ other RPCs
 

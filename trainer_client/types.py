@@ -31,13 +31,15 @@ class Item:
     """One completion to score.
 
     ``reference`` is a JSON-able object (dict, list, number) or a JSON text; identical references in a
-    batch are sent once. ``task`` may be empty when the call passes ``task=``.
+    batch are sent once. ``task`` may be empty when the call passes ``task=``. ``group`` (optional)
+    names the GRPO group (the prompt): ``stream_groups`` summarises each group once it is complete.
     """
 
     task: str
     completion: str
     reference: Any = None
     id: str = ""
+    group: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -38,18 +38,20 @@ class Reference(_message.Message):
     def __init__(self, json: _Optional[str] = ..., value: _Optional[_Union[_struct_pb2.Value, _Mapping]] = ...) -> None: ...
 
 class ScoreItem(_message.Message):
-    __slots__ = ("id", "task", "completion", "reference", "reference_index")
+    __slots__ = ("id", "task", "completion", "reference", "reference_index", "group")
     ID_FIELD_NUMBER: _ClassVar[int]
     TASK_FIELD_NUMBER: _ClassVar[int]
     COMPLETION_FIELD_NUMBER: _ClassVar[int]
     REFERENCE_FIELD_NUMBER: _ClassVar[int]
     REFERENCE_INDEX_FIELD_NUMBER: _ClassVar[int]
+    GROUP_FIELD_NUMBER: _ClassVar[int]
     id: str
     task: str
     completion: str
     reference: Reference
     reference_index: int
-    def __init__(self, id: _Optional[str] = ..., task: _Optional[str] = ..., completion: _Optional[str] = ..., reference: _Optional[_Union[Reference, _Mapping]] = ..., reference_index: _Optional[int] = ...) -> None: ...
+    group: str
+    def __init__(self, id: _Optional[str] = ..., task: _Optional[str] = ..., completion: _Optional[str] = ..., reference: _Optional[_Union[Reference, _Mapping]] = ..., reference_index: _Optional[int] = ..., group: _Optional[str] = ...) -> None: ...
 
 class ScoreOptions(_message.Message):
     __slots__ = ("weights", "item_deadline_s", "no_cache")
@@ -69,16 +71,18 @@ class ScoreOptions(_message.Message):
     def __init__(self, weights: _Optional[_Mapping[str, float]] = ..., item_deadline_s: _Optional[float] = ..., no_cache: _Optional[bool] = ...) -> None: ...
 
 class ScoreRequest(_message.Message):
-    __slots__ = ("items", "references", "options", "default_task")
+    __slots__ = ("items", "references", "options", "default_task", "request_id")
     ITEMS_FIELD_NUMBER: _ClassVar[int]
     REFERENCES_FIELD_NUMBER: _ClassVar[int]
     OPTIONS_FIELD_NUMBER: _ClassVar[int]
     DEFAULT_TASK_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     items: _containers.RepeatedCompositeFieldContainer[ScoreItem]
     references: _containers.RepeatedCompositeFieldContainer[Reference]
     options: ScoreOptions
     default_task: str
-    def __init__(self, items: _Optional[_Iterable[_Union[ScoreItem, _Mapping]]] = ..., references: _Optional[_Iterable[_Union[Reference, _Mapping]]] = ..., options: _Optional[_Union[ScoreOptions, _Mapping]] = ..., default_task: _Optional[str] = ...) -> None: ...
+    request_id: str
+    def __init__(self, items: _Optional[_Iterable[_Union[ScoreItem, _Mapping]]] = ..., references: _Optional[_Iterable[_Union[Reference, _Mapping]]] = ..., options: _Optional[_Union[ScoreOptions, _Mapping]] = ..., default_task: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
 
 class ScoreResult(_message.Message):
     __slots__ = ("index", "id", "reward", "status", "components", "extracted", "detail", "task_version", "elapsed_s", "cached")
@@ -112,10 +116,28 @@ class ScoreResult(_message.Message):
     def __init__(self, index: _Optional[int] = ..., id: _Optional[str] = ..., reward: _Optional[float] = ..., status: _Optional[_Union[Status, str]] = ..., components: _Optional[_Mapping[str, float]] = ..., extracted: _Optional[str] = ..., detail: _Optional[str] = ..., task_version: _Optional[str] = ..., elapsed_s: _Optional[float] = ..., cached: _Optional[bool] = ...) -> None: ...
 
 class ScoreResponse(_message.Message):
-    __slots__ = ("results",)
+    __slots__ = ("results", "groups")
     RESULTS_FIELD_NUMBER: _ClassVar[int]
+    GROUPS_FIELD_NUMBER: _ClassVar[int]
     results: _containers.RepeatedCompositeFieldContainer[ScoreResult]
-    def __init__(self, results: _Optional[_Iterable[_Union[ScoreResult, _Mapping]]] = ...) -> None: ...
+    groups: _containers.RepeatedCompositeFieldContainer[GroupSummary]
+    def __init__(self, results: _Optional[_Iterable[_Union[ScoreResult, _Mapping]]] = ..., groups: _Optional[_Iterable[_Union[GroupSummary, _Mapping]]] = ...) -> None: ...
+
+class GroupSummary(_message.Message):
+    __slots__ = ("group", "count", "valid", "mean", "std", "all_equal")
+    GROUP_FIELD_NUMBER: _ClassVar[int]
+    COUNT_FIELD_NUMBER: _ClassVar[int]
+    VALID_FIELD_NUMBER: _ClassVar[int]
+    MEAN_FIELD_NUMBER: _ClassVar[int]
+    STD_FIELD_NUMBER: _ClassVar[int]
+    ALL_EQUAL_FIELD_NUMBER: _ClassVar[int]
+    group: str
+    count: int
+    valid: int
+    mean: float
+    std: float
+    all_equal: bool
+    def __init__(self, group: _Optional[str] = ..., count: _Optional[int] = ..., valid: _Optional[int] = ..., mean: _Optional[float] = ..., std: _Optional[float] = ..., all_equal: _Optional[bool] = ...) -> None: ...
 
 class ListTasksRequest(_message.Message):
     __slots__ = ()
