@@ -1,0 +1,160 @@
+"""Strict JSON answers: the last ``<answer>`` block, parsed with caps, exact decimals and no hedging.
+
+Numbers become ``Decimal`` (exact: ``0.1`` is one tenth, not the nearest binary float), so rules can
+be decided exactly with + − × and comparisons. ``NaN``/``Infinity``, duplicate keys, nesting deeper
+than ``max_depth`` and texts longer than ``max_chars`` are refused before or while parsing. Nothing
+is evaluated: ``json.loads`` with our hooks is the only reader.
+"""
+
+from __future__ import annotations
+
+import decimal
+import json
+import re
+from decimal import Decimal
+from typing import Any
+
+from envs.answer import ANSWER_CLOSE, ANSWER_OPEN, last_answer_tag, strip_think
+
+MAX_CHARS = 32_000
+MAX_DEPTH = 4
+MAX_LITERAL = 40  # characters in one number literal
+MAX_EXP = 30  # |exponent| of a number's most significant digit
+MAX_ANSWERS = 20  # <answer> blocks compared for hedging
+
+# Exact arithmetic: any rounding raises instead of silently changing a verdict.
+EXACT = decimal.Context(prec=2000, Emax=10**6, Emin=-(10**6),
+                        traps=[decimal.Inexact, decimal.Overflow, decimal.InvalidOperation,
+                               decimal.DivisionByZero])
+_STRUCT = re.compile(r'[\[\]{}"]')
+_FENCE = re.compile(r"^```[A-Za-z]*\s*|\s*```$")
+
+
+class AnswerError(ValueError):
+    """The answer block is there but is not an acceptable JSON value; ``code`` is the reason."""
+
+    def __init__(self, code: str, msg: str) -> None:
+        super().__init__(msg)
+        self.code = code
+
+
+def _number(text: str) -> Decimal:
+    if len(text) > MAX_LITERAL:
+        raise AnswerError("bad_number", f"number literal longer than {MAX_LITERAL} characters")
+    d = Decimal(text)
+    if d and abs(d.adjusted()) > MAX_EXP:
+        raise AnswerError("bad_number", f"number {text[:20]} out of range")
+    return d
+
+
+def _constant(name: str) -> Any:
+    raise AnswerError("bad_number", f"{name} is not a finite number")
+
+
+def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in pairs:
+        if k in out:
+            raise AnswerError("duplicate_key", f"key {k[:40]!r} given twice")
+        out[k] = v
+    return out
+
+
+def depth(text: str) -> int:
+    """Maximum nesting of ``[``/``{`` outside strings (a linear scan over structural characters)."""
+    d = best = 0
+    in_str = False
+    for m in _STRUCT.finditer(text):
+        c = m.group()
+        if c == '"':
+            if not (in_str and _escaped(text, m.start())):
+                in_str = not in_str
+        elif in_str:
+            continue
+        elif c in "[{":
+            d += 1
+            best = max(best, d)
+        else:
+            d -= 1
+    return best
+
+
+def _escaped(text: str, i: int) -> bool:
+    n = 0
+    while i > 0 and text[i - 1] == "\\":
+        n += 1
+        i -= 1
+    return n % 2 == 1
+
+
+def loads(text: str, max_chars: int = MAX_CHARS, max_depth: int = MAX_DEPTH) -> Any:
+    """Parse one JSON value with exact decimals; raise ``AnswerError`` on anything else."""
+    text = _FENCE.sub("", text.strip())
+    if len(text) > max_chars:
+        raise AnswerError("too_long", f"answer longer than {max_chars} characters")
+    if depth(text) > max_depth:
+        raise AnswerError("too_deep", f"answer nested deeper than {max_depth}")
+    try:
+        return json.loads(text, parse_float=_number, parse_int=_number, parse_constant=_constant,
+                          object_pairs_hook=_pairs)
+    except AnswerError:
+        raise
+    except (ValueError, RecursionError, decimal.DecimalException) as exc:
+        raise AnswerError("bad_json", f"not JSON: {str(exc)[:80]}") from None
+
+
+def answer_blocks(text: str, limit: int = MAX_ANSWERS) -> list[str]:
+    """Contents of the last ``limit`` complete ``<answer>`` blocks after the reasoning, last first."""
+    body = strip_think(text)
+    out: list[str] = []
+    end = len(body)
+    while len(out) < limit:
+        found = last_answer_tag(body[:end])
+        if found is None:
+            break
+        out.append(found)
+        close = body.rfind(ANSWER_CLOSE, 0, end)
+        end = body.rfind(ANSWER_OPEN, 0, close)
+    return out
+
+
+def read_answer(completion: str) -> tuple[Any, str] | None:
+    """The last ``<answer>`` JSON and its raw text; ``None`` when there is no answer block.
+
+    Hedging: when earlier blocks hold a *different* answer, the completion offered several and
+    scores nothing (``AnswerError("hedging")``); repeating the same answer is fine.
+    """
+    blocks = answer_blocks(completion)
+    if not blocks:
+        return None
+    value = loads(blocks[0])
+    for other in blocks[1:]:
+        try:
+            if loads(other) != value:
+                raise AnswerError("hedging", "several different <answer> blocks")
+        except AnswerError as exc:
+            if exc.code == "hedging":
+                raise
+            raise AnswerError("hedging", "several <answer> blocks, not all the same answer") from None
+    return value, blocks[0].strip()
+
+
+def is_number(v: Any) -> bool:
+    return isinstance(v, Decimal)
+
+
+def to_decimal(v: Any, field: str, error: type[Exception]) -> Decimal:
+    """A reference number (already parsed by the server as int/float) as an exact finite Decimal."""
+    if isinstance(v, bool) or not isinstance(v, (int, float, Decimal)):
+        raise error(f"{field}: expected a number")
+    if isinstance(v, float):
+        if v != v or v in (float("inf"), float("-inf")):
+            raise error(f"{field}: not a finite number")
+        d = Decimal(repr(v))  # the shortest decimal that round-trips: what the author wrote
+    else:
+        d = Decimal(v)
+    if not d.is_finite():
+        raise error(f"{field}: not a finite number")
+    if d and abs(d.adjusted()) > MAX_EXP:
+        raise error(f"{field}: out of range")
+    return d

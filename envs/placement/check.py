@@ -1,0 +1,144 @@
+"""Checking one arrangement against a scene: every rule its own component and its own detail code."""
+
+from __future__ import annotations
+
+from decimal import Decimal, localcontext
+from typing import Any
+
+from envs.json_answer import EXACT, AnswerError
+from envs.placement import statics
+from envs.placement.scene import FLOOR, Box, Rule, Scene
+
+ALWAYS = ("placed", "in_world", "no_overlap", "supported", "stable")
+MAX_DETAILS = 4
+
+
+def read_positions(value: Any, scene: Scene) -> tuple[dict[str, tuple[Decimal, Decimal]], list[str]]:
+    """``{"A": [x, y], ...}`` -> positions, plus "placed" failures (missing / unknown names)."""
+    if not isinstance(value, dict):
+        raise AnswerError("bad_shape", 'expected an object {"name": [x, y], ...}')
+    pos: dict[str, tuple[Decimal, Decimal]] = {}
+    problems: list[str] = []
+    for name, xy in value.items():
+        if name not in scene.names or scene.names[name].fixed:
+            problems.append(f"unknown_object: {name[:40]}")
+            continue
+        if not (isinstance(xy, list) and len(xy) == 2 and all(isinstance(v, Decimal) for v in xy)):
+            raise AnswerError("bad_shape", f"{name[:40]}: expected [x, y] with two numbers")
+        pos[name] = (xy[0], xy[1])
+    problems += [f"missing: {o.name}" for o in scene.objects if o.name not in pos]
+    return pos, problems
+
+
+def _placed(scene: Scene, pos: dict[str, tuple[Decimal, Decimal]]) -> list[Box]:
+    return [Box(o.name, o.w, o.h, o.mass, *pos[o.name]) for o in scene.objects]
+
+
+def _gap(a: Box, b: Box) -> tuple[Decimal, Decimal]:
+    """Signed gaps along x and y (negative: the projections overlap by that much)."""
+    gx = max(a.x, b.x) - min(a.x + a.w, b.x + b.w)
+    gy = max(a.y, b.y) - min(a.y + a.h, b.y + b.h)
+    return gx, gy
+
+
+def evaluate(scene: Scene, pos: dict[str, tuple[Decimal, Decimal]]) -> tuple[dict[str, float], list[str], list[Box]]:
+    """Components (1.0 pass / 0.0 fail) and failure details, in rule order."""
+    with localcontext(EXACT):
+        return _evaluate(scene, pos)
+
+
+def _evaluate(scene: Scene, pos: dict[str, tuple[Decimal, Decimal]]) -> tuple[dict[str, float], list[str], list[Box]]:
+    tol = scene.tol
+    boxes = _placed(scene, pos)
+    comp: dict[str, float] = {}
+    details: list[str] = []
+
+    def record(key: str, fails: list[str]) -> None:
+        comp[key] = 0.0 if fails else 1.0
+        details.extend(fails)
+
+    out = []
+    for b in boxes:
+        if b.x < scene.x_min - tol:
+            out.append(f"outside_world: {b.name} left of x_min")
+        elif b.x + b.w > scene.x_max + tol:
+            out.append(f"outside_world: {b.name} right of x_max")
+        elif b.y < scene.floor_y - tol:
+            out.append(f"outside_world: {b.name} below the floor")
+        elif scene.y_max is not None and b.y + b.h > scene.y_max + tol:
+            out.append(f"outside_world: {b.name} above y_max")
+    record("in_world", out)
+
+    out = []
+    others = boxes + scene.fixed
+    for i, a in enumerate(boxes):
+        for b in others[i + 1:]:
+            gx, gy = _gap(a, b)
+            if gx < -tol and gy < -tol:  # touching (or sinking in by at most tol) is fine
+                out.append(f"overlap: {a.name} and {b.name}")
+    record("no_overlap", out)
+
+    index = {b.name: i for i, b in enumerate(boxes)}
+    bodies, out = [], []
+    for b in boxes:
+        contacts = []
+        if abs(b.y - scene.floor_y) <= tol:
+            contacts.append(statics.Contact(-1, FLOOR, 2 * b.x, 2 * (b.x + b.w)))
+        for s in others:
+            if s is b or abs(b.y - (s.y + s.h)) > tol:
+                continue
+            lo, hi = max(b.x, s.x), min(b.x + b.w, s.x + s.w)
+            if hi - lo > tol:  # a positive contact length, not a corner
+                contacts.append(statics.Contact(-1 if s.fixed else index[s.name], s.name, 2 * lo, 2 * hi))
+        if not contacts:
+            out.append(f"floating: {b.name} rests on nothing")
+        bodies.append(statics.Body(b.name, b.mass, 2 * b.x + b.w, b.w, b.y, contacts))
+    record("supported", out)
+    comp["stable"] = 0.0
+    if not out:
+        record("stable", statics.check(bodies, scene.margin))
+
+    for i, r in enumerate(scene.rules):
+        fail = _rule(r, boxes[index[r.a]], scene, boxes, index, bodies)
+        record(f"rule{i}:{r.type}", [f"{r.type}: {fail}"] if fail else [])
+    return comp, details, boxes
+
+
+def _rule(r: Rule, a: Box, scene: Scene, boxes: list[Box], index: dict[str, int],
+          bodies: list[statics.Body]) -> str | None:
+    tol = scene.tol
+    if r.type == "within":
+        reg = r.region
+        inside = (a.x >= reg.get("x_min", a.x) - tol and a.x + a.w <= reg.get("x_max", a.x + a.w) + tol
+                  and a.y >= reg.get("y_min", a.y) - tol and a.y + a.h <= reg.get("y_max", a.y + a.h) + tol)
+        return None if inside else f"{a.name} is not inside the region"
+    if r.type == "on":
+        ok = any(c.name == r.b for c in bodies[index[a.name]].contacts)
+        return None if ok else f"{a.name} does not rest on {r.b}"
+    b = boxes[index[r.b]] if r.b in index else scene.names[r.b]
+    gx, gy = _gap(a, b)
+    if r.type == "left_of":
+        return None if a.x + a.w <= b.x + tol else f"{a.name} is not left of {b.name}"
+    if r.type == "right_of":
+        return None if a.x >= b.x + b.w - tol else f"{a.name} is not right of {b.name}"
+    if r.type == "above":
+        return None if a.y >= b.y + b.h - tol else f"{a.name} is not above {b.name}"
+    if r.type == "below":
+        return None if a.y + a.h <= b.y + tol else f"{a.name} is not below {b.name}"
+    if r.type == "touching":
+        # Touching: the boxes meet along an edge or at a corner (gaps within tol), interiors apart.
+        return None if gx <= tol and gy <= tol else f"{a.name} does not touch {b.name}"
+    # min_gap: Euclidean distance between the boxes ≥ d (compared squared, exactly).
+    dx, dy = max(gx, Decimal(0)), max(gy, Decimal(0))
+    need = max(r.d - tol, Decimal(0))
+    return None if dx * dx + dy * dy >= need * need else f"{a.name} is closer than {r.d} to {b.name}"
+
+
+def overhang(scene: Scene, boxes: list[Box]) -> Decimal:
+    obj = scene.objective
+    assert obj is not None
+    edge = scene.names[obj.edge]
+    with localcontext(EXACT):
+        if obj.side == "right":
+            return max(b.x + b.w for b in boxes) - (edge.x + edge.w)
+        return edge.x - min(b.x for b in boxes)
