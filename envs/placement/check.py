@@ -41,13 +41,18 @@ def _gap(a: Box, b: Box) -> tuple[Decimal, Decimal]:
     return gx, gy
 
 
-def evaluate(scene: Scene, pos: dict[str, tuple[Decimal, Decimal]]) -> tuple[dict[str, float], list[str], list[Box]]:
-    """Components (1.0 pass / 0.0 fail) and failure details, in rule order."""
+def evaluate(scene: Scene, pos: dict[str, tuple[Decimal, Decimal]], margin: Decimal | None = None
+             ) -> tuple[dict[str, float], list[str], list[Box]]:
+    """Components (1.0 pass / 0.0 fail) and failure details, in rule order.
+
+    ``margin`` overrides the scene's (tests use a negative one to find scenes far from the edge).
+    """
     with localcontext(EXACT):
-        return _evaluate(scene, pos)
+        return _evaluate(scene, pos, scene.margin if margin is None else margin)
 
 
-def _evaluate(scene: Scene, pos: dict[str, tuple[Decimal, Decimal]]) -> tuple[dict[str, float], list[str], list[Box]]:
+def _evaluate(scene: Scene, pos: dict[str, tuple[Decimal, Decimal]], margin: Decimal
+              ) -> tuple[dict[str, float], list[str], list[Box]]:
     tol = scene.tol
     boxes = _placed(scene, pos)
     comp: dict[str, float] = {}
@@ -96,7 +101,7 @@ def _evaluate(scene: Scene, pos: dict[str, tuple[Decimal, Decimal]]) -> tuple[di
     record("supported", out)
     comp["stable"] = 0.0
     if not out:
-        record("stable", statics.check(bodies, scene.margin))
+        record("stable", statics.check(bodies, margin))
 
     for i, r in enumerate(scene.rules):
         fail = _rule(r, boxes[index[r.a]], scene, boxes, index, bodies)
