@@ -131,7 +131,7 @@ def _path(pts: list[list[Decimal]], ref: Path) -> tuple[dict[str, float], list[s
         if fast is not None:
             dt, dx, dy = seg[fast]
             v = math.hypot(float(dx), float(dy)) / float(dt)
-            details.append(f"too_fast: segment {fast} at {v:.4g} > v_max {ref.v_max}")
+            details.append(f"too_fast: segment {fast} at {v:.6g} > v_max {ref.v_max}")
         if ref.a_max is not None:
             comp["accel"] = float(_accel_ok(seg, ref.a_max, details))
     elif ref.a_max is not None:
