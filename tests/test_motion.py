@@ -6,6 +6,7 @@ import json
 import random
 import warnings
 from decimal import Decimal
+from fractions import Fraction
 
 import pytest
 
@@ -207,3 +208,29 @@ def test_through_the_server(rg_server) -> None:  # type: ignore[no-untyped-def]
     assert got["hit"] == ("OK", 1.0, "correct")
     assert got["badref"][0] == "INVALID_REFERENCE" and got["badref"][2].startswith("e:")
     assert got["long"][:2] == ("OK", 0.0) and got["long"][2].startswith("bad_shape")
+
+
+def _clip_oracle(ax: Fraction, ay: Fraction, bx: Fraction, by: Fraction, r: tuple[int, int, int, int]) -> bool:
+    """Liang–Barsky in fractions: is there s in [0, 1] with A + s(B − A) strictly inside the box?"""
+    lo, hi = Fraction(0), Fraction(1)
+    for p, d, a, b in ((ax, bx - ax, r[0], r[0] + r[2]), (ay, by - ay, r[1], r[1] + r[3])):
+        if d == 0:
+            if not a < p < b:
+                return False
+            continue
+        s1, s2 = sorted(((a - p) / d, (b - p) / d))
+        lo, hi = max(lo, s1), min(hi, s2)
+    # Open slab intervals (s1, s2) met with [0, 1]: non-empty iff the bounds leave room.
+    return lo < hi
+
+
+def test_segment_test_matches_an_independent_clipper_on_grid_segments() -> None:
+    rng = random.Random(5)
+    box = (2, 2, 4, 2)
+    rect = Rect(*(Decimal(v) for v in box))
+    for _ in range(10_000):
+        ax, ay, bx, by = (Fraction(rng.randint(0, 16), 2) for _ in range(4))
+        want = _clip_oracle(ax, ay, bx, by, box) if (ax, ay) != (bx, by) else (
+            box[0] < ax < box[0] + box[2] and box[1] < ay < box[1] + box[3])
+        got = segment_enters(*(Decimal(v.numerator) / Decimal(v.denominator) for v in (ax, ay, bx, by)), rect)
+        assert got == want, (ax, ay, bx, by)
