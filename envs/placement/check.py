@@ -76,25 +76,30 @@ def _evaluate(scene: Scene, pos: dict[str, tuple[Decimal, Decimal]], margin: Dec
 
     out = []
     others = boxes + scene.fixed
-    for i, a in enumerate(boxes):
-        for b in others[i + 1:]:
-            gx, gy = _gap(a, b)
-            if gx < -tol and gy < -tol:  # touching (or sinking in by at most tol) is fine
-                out.append(f"overlap: {a.name} and {b.name}")
+    edges = [(b.x, b.y, b.x + b.w, b.y + b.h) for b in others]  # computed once: the loops below are O(n²)
+    for i in range(len(boxes)):
+        ax, ay, ax2, ay2 = edges[i]
+        for j in range(i + 1, len(others)):
+            bx, by, bx2, by2 = edges[j]
+            # Interiors overlap only by more than tol on both axes; touching (or sinking in by ≤ tol) is fine.
+            if min(ax2, bx2) - max(ax, bx) > tol and min(ay2, by2) - max(ay, by) > tol:
+                out.append(f"overlap: {boxes[i].name} and {others[j].name}")
     record("no_overlap", out)
 
     index = {b.name: i for i, b in enumerate(boxes)}
     bodies, out = [], []
-    for b in boxes:
+    for i, b in enumerate(boxes):
         contacts = []
-        if abs(b.y - scene.floor_y) <= tol:
-            contacts.append(statics.Contact(-1, FLOOR, 2 * b.x, 2 * (b.x + b.w)))
-        for s in others:
-            if s is b or abs(b.y - (s.y + s.h)) > tol:
+        bx, by, bx2, _ = edges[i]
+        if abs(by - scene.floor_y) <= tol:
+            contacts.append(statics.Contact(-1, FLOOR, 2 * bx, 2 * bx2))
+        for j, (sx, _, sx2, sy2) in enumerate(edges):
+            if j == i or abs(by - sy2) > tol:
                 continue
-            lo, hi = max(b.x, s.x), min(b.x + b.w, s.x + s.w)
+            lo, hi = max(bx, sx), min(bx2, sx2)
             if hi - lo > tol:  # a positive contact length, not a corner
-                contacts.append(statics.Contact(-1 if s.fixed else index[s.name], s.name, 2 * lo, 2 * hi))
+                s = others[j]
+                contacts.append(statics.Contact(-1 if s.fixed else j, s.name, 2 * lo, 2 * hi))
         if not contacts:
             out.append(f"floating: {b.name} rests on nothing")
         bodies.append(statics.Body(b.name, b.mass, 2 * b.x + b.w, b.w, b.y, contacts))

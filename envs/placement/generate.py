@@ -18,7 +18,7 @@ from typing import Any
 from envs.base import Problem
 from envs.json_answer import EXACT
 from envs.placement.check import evaluate, overhang
-from envs.placement.scene import parse_scene
+from envs.placement.scene import MAX_RULES, parse_scene
 
 NAMES = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _FORMAT = ('Give the lower-left corner [x, y] of every object as one JSON object inside <answer></answer>, '
@@ -147,8 +147,11 @@ def _true_rules(rng: random.Random, ref: dict[str, Any], pos: dict[str, list[flo
             "x_min": _q(x - rng.choice([0, 0.5, 1, 2]), "0.5"), "x_max": _q(x + box["w"] + rng.choice([0, 0.5, 1, 2]), "0.5")}})
         if pos[a][1] == 0:
             cands.append({"type": "on", "a": a, "b": "floor"})
-    checks, _ = _checks({**ref, "rules": cands}, pos)  # one pass: each rule is its own component
-    true = [r for i, r in enumerate(cands) if checks[f"rule{i}:{r['type']}"] == 1.0]
+    true = []
+    for at in range(0, len(cands), MAX_RULES):  # one pass per chunk: each rule is its own component
+        chunk = cands[at:at + MAX_RULES]
+        checks, _ = _checks({**ref, "rules": chunk}, pos)
+        true += [r for i, r in enumerate(chunk) if checks[f"rule{i}:{r['type']}"] == 1.0]
     on_rules = [r for r in true if r["type"] == "on"]
     rest = [r for r in true if r["type"] != "on"]
     rng.shuffle(on_rules)

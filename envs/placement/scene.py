@@ -6,6 +6,7 @@ number its author wrote), so the checker decides knife edges exactly.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -18,6 +19,7 @@ MAX_FIXED = 50
 MAX_RULES = 200
 MAX_NAME = 40
 FLOOR = "floor"
+_NAME = re.compile(rf"[A-Za-z0-9_.\-]{{1,{MAX_NAME}}}")
 PAIR_RULES = ("on", "left_of", "right_of", "above", "below", "touching", "min_gap")
 RULE_TYPES = (*PAIR_RULES, "within")
 REGION_KEYS = ("x_min", "x_max", "y_min", "y_max")
@@ -94,8 +96,8 @@ def _only(obj: Any, allowed: tuple[str, ...], where: str) -> dict[str, Any]:
 
 def _name(obj: dict[str, Any], where: str) -> str:
     n = obj.get("name")
-    if not isinstance(n, str) or not n or len(n) > MAX_NAME or n != n.strip():
-        raise InvalidReference(f"{where}name: expected a non-empty name of at most {MAX_NAME} characters")
+    if not isinstance(n, str) or not _NAME.fullmatch(n):
+        raise InvalidReference(f"{where}name: expected 1 to {MAX_NAME} letters, digits, '_', '-' or '.'")
     if n == FLOOR:
         raise InvalidReference(f"{where}name: {FLOOR!r} is reserved")
     return n

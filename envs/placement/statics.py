@@ -15,6 +15,7 @@ This is what rejects leaning towers that a pairwise "each box on the one below" 
 
 from __future__ import annotations
 
+import decimal
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -45,6 +46,8 @@ def check(bodies: list[Body], margin: Decimal) -> list[str]:
     order = sorted(range(len(bodies)), key=lambda k: -bodies[k].y)  # supports lie strictly below
     if all(len(b.contacts) == 1 for b in bodies):
         return _determined(bodies, order, margin)
+    if _lever_witness(bodies, order, margin):
+        return []  # one explicit split satisfies every constraint exactly: that proves it stands
     return _split(bodies, order, margin)
 
 
@@ -76,6 +79,44 @@ def _determined(bodies: list[Body], order: list[int], margin: Decimal) -> list[s
             load_m[c.lower] += m
             load_s[c.lower] += s
     return out
+
+
+_ROUND = decimal.Context(prec=60)  # only to *propose* a split; every check of it is exact
+
+
+def _lever_witness(bodies: list[Body], order: list[int], margin: Decimal) -> bool:
+    """Try one natural split (lever rule between the contact centres around the load's centre) and
+    check every constraint exactly. True proves equilibrium; False decides nothing (the LP does)."""
+    load_m = [Decimal(0)] * len(bodies)
+    load_s = [Decimal(0)] * len(bodies)
+    for k in order:
+        b = bodies[k]
+        m = b.mass + load_m[k]
+        s = b.mass * b.c2 + load_s[k]
+        lo = min(c.l2 for c in b.contacts)
+        hi = max(c.r2 for c in b.contacts)
+        d2 = 2 * margin * b.w
+        if s < (lo + d2) * m or s > (hi - d2) * m:
+            return False
+        cs = sorted(b.contacts, key=lambda c: c.l2 + c.r2)
+        mid = [(c.l2 + c.r2) / 2 for c in cs]
+        shares: list[tuple[Contact, Decimal, Decimal]]
+        if len(cs) == 1 or s <= mid[0] * m:
+            shares = [(cs[0], m, s)]
+        elif s >= mid[-1] * m:
+            shares = [(cs[-1], m, s)]
+        else:
+            i = max(j for j in range(len(cs) - 1) if mid[j] * m <= s)
+            f = _ROUND.divide(m * mid[i + 1] - s, mid[i + 1] - mid[i])
+            g = f * mid[i]
+            shares = [(cs[i], f, g), (cs[i + 1], m - f, s - g)]
+        for c, f, g in shares:
+            if f < 0 or g < c.l2 * f or g > c.r2 * f:
+                return False
+            if c.lower >= 0:
+                load_m[c.lower] += f
+                load_s[c.lower] += g
+    return True
 
 
 Affine = dict[int, Fraction]  # variable index -> coefficient; key -1 is the constant
@@ -137,7 +178,10 @@ def _split(bodies: list[Body], order: list[int], margin: Decimal) -> list[str]:
                 if c.lower >= 0:
                     _add(load_m[c.lower], fm)
                     _add(load_s[c.lower], fs)
-        groups.append((k, cons))
+        live = [c for c in cons if any(i >= 0 and v for i, v in c.items())]
+        if any(c.get(-1, Fraction(0)) < 0 for c in cons if not any(i >= 0 and v for i, v in c.items())):
+            return [_fixed_detail(b, m, s, lo, hi, d2)]  # no split above can help this box
+        groups.append((k, live))
     if _feasible([c for _, cs in groups for c in cs], n_vars):
         return []
     # Name the first box (top-down) whose constraints cannot all hold together with those above it.
@@ -151,6 +195,17 @@ def _split(bodies: list[Body], order: list[int], margin: Decimal) -> list[str]:
     b = bodies[groups[lo_i][0]]
     sups = ", ".join(c.name for c in b.contacts)
     return [f"unstable: {b.name} (with what it carries) cannot be balanced on {sups}"]
+
+
+def _fixed_detail(b: Body, m: Affine, s: Affine, lo: Fraction, hi: Fraction, d2: Fraction) -> str:
+    """The detail for a box whose load does not depend on any split (both forms are constants)."""
+    mm, ss = m.get(-1, Fraction(0)), s.get(-1, Fraction(0))
+    sup = ", ".join(c.name for c in b.contacts)
+    if len(b.contacts) == 1:
+        one = _edge_detail(b, ss, mm, lo, hi, d2, sup)
+        if one:
+            return one
+    return f"unstable: {b.name} (with what it carries) cannot be balanced on {sup}"
 
 
 def _feasible(cons: list[Affine], n_vars: int) -> bool:
