@@ -167,7 +167,8 @@ HACKS = [
     ('<answer>{"A": [0, 0], "A": [5, 0], "B": [0.5, 1]}</answer>', "duplicate_key"),
     ('<answer>{"A": [0, 0], "B": [NaN, 1]}</answer>', "bad_number"),
     ('<answer>{"A": [0, 0], "B": [Infinity, 1]}</answer>', "bad_number"),
-    ('<answer>{"A": [0, 0], "B": [1e999, 1]}</answer>', "bad_number"),
+    ('<answer>{"A": [0, 0], "B": [1e999, 1]}</answer>', "outside_world: B right of x_max"),  # exact, and far
+    ('<answer>{"A": [0, 0], "B": [1e999999, 1]}</answer>', "bad_number"),  # beyond exact arithmetic's range
     ('<answer>{"A": [0, 0], "B": [0.5' + "0" * 50 + ', 1]}</answer>', "bad_number"),
     ('<answer>{"A": [0, 0], "B": ["0.5", 1]}</answer>', "bad_shape"),
     ('<answer>{"A": [0, 0], "B": [true, 1]}</answer>', "bad_shape"),
@@ -300,7 +301,7 @@ def test_through_the_server(rg_server) -> None:  # type: ignore[no-untyped-def]
         item("placement", "no answer here", ref, id="none"),
         item("placement", '<answer>{"L": [0, 0], "R": [5, 0], "Beam": [0, 1]}</answer>', bridge, id="bridge"),
         item("placement", '<answer>{}</answer>', {"world": WORLD, "objects": [blk("A", w=0)]}, id="badref"),
-        item("placement", HACKS[15][0], ref, id="deep"),
+        item("placement", next(c for c, code in HACKS if code == "too_deep"), ref, id="deep"),
     ]
     resp = s.Score(request(items), timeout=60)
     got = {r.id: (status(r), r.reward, r.detail) for r in resp.results}
@@ -313,3 +314,42 @@ def test_through_the_server(rg_server) -> None:  # type: ignore[no-untyped-def]
     assert got["deep"][:2] == ("OK", 0.0) and got["deep"][2].startswith("too_deep")
     by_id = {r.id: r for r in resp.results}
     assert by_id["ok"].components["stable"] == 1.0 and by_id["tips"].components["stable"] == 0.0
+
+
+def _vertex_oracle(a: list[list[int]], b: list[int], n: int) -> bool:
+    """Feasibility by enumerating vertices (the region lies in v ≥ 0, so it has one if non-empty)."""
+    import itertools
+
+    rows = [([Fraction(x) for x in r], Fraction(c)) for r, c in zip(a, b, strict=True)]
+    rows += [([Fraction(int(i == j)) for i in range(n)], Fraction(0)) for j in range(n)]
+    for combo in itertools.combinations(rows, n):
+        m = [[*r, -c] for r, c in combo]
+        for col in range(n):
+            piv = next((i for i in range(col, n) if m[i][col] != 0), None)
+            if piv is None:
+                break
+            m[col], m[piv] = m[piv], m[col]
+            for i in range(n):
+                if i != col and m[i][col]:
+                    f = m[i][col] / m[col][col]
+                    m[i] = [x - f * y for x, y in zip(m[i], m[col], strict=True)]
+        else:
+            v = [m[i][n] / m[i][i] for i in range(n)]
+            if all(sum(p * q for p, q in zip(r, v, strict=True)) + c >= 0 for r, c in rows):
+                return True
+    return False
+
+
+def test_exact_lp_matches_vertex_enumeration() -> None:
+    from envs.placement.lp import feasible
+
+    rng = random.Random(1)
+    seen = set()
+    for _ in range(1500):
+        n, m = rng.randint(1, 3), rng.randint(1, 6)
+        a = [[rng.randint(-4, 4) for _ in range(n)] for _ in range(m)]
+        b = [rng.randint(-6, 6) for _ in range(m)]
+        want = _vertex_oracle(a, b, n)
+        seen.add(want)
+        assert feasible([[Fraction(x) for x in r] for r in a], [Fraction(x) for x in b], n) == want, (a, b)
+    assert seen == {True, False}

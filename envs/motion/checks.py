@@ -11,8 +11,6 @@ import math
 from decimal import Decimal, localcontext
 from typing import Any
 
-import numpy as np
-
 from envs.json_answer import EXACT, AnswerError
 from envs.motion.reference import Collision, Judge, Path, Projectile, Rect
 
@@ -34,8 +32,8 @@ def _number(v: Any, key: str) -> Decimal:
 def check_projectile(value: Any, ref: Projectile) -> tuple[dict[str, float], list[str]]:
     a = _fields(value, ("v0", "angle_deg"))
     v0, ang = _number(a["v0"], "v0"), _number(a["angle_deg"], "angle_deg")
-    if v0 <= 0 or abs(ang) > 180:
-        raise AnswerError("bad_value", "v0 must be positive and angle_deg within [-180, 180]")
+    if not 0 < v0 <= 10**6 or abs(ang) > 180:
+        raise AnswerError("bad_value", "v0 must be in (0, 1e6] and angle_deg within [-180, 180]")
     comp: dict[str, float] = {}
     details: list[str] = []
     speed_ok = ref.v_max is None or v0 <= ref.v_max
@@ -79,6 +77,8 @@ def _closest(vx: float, vy: float, g: float, dx: float, dy: float) -> float:
 
     coeffs = [g * g / 2, -1.5 * g * vy, vx * vx + vy * vy + g * dy, -(vx * dx + vy * dy)]
     cands = [0.0]
+    import numpy as np  # only projectiles need it (the roots of a cubic); paths stay dependency-free
+
     for r in np.roots(coeffs):  # the cubic's roots, polished with Newton steps
         if abs(r.imag) <= 1e-7 * (1 + abs(r.real)) and r.real > 0:
             t = float(r.real)
@@ -97,9 +97,8 @@ def check_path(value: Any, ref: Path) -> tuple[dict[str, float], list[str]]:
     pts = a["waypoints"]
     if not isinstance(pts, list) or not 2 <= len(pts) <= ref.max_points:
         raise AnswerError("bad_shape", f"waypoints: expected 2..{ref.max_points} points [t, x, y]")
-    for p in pts:
-        if not (isinstance(p, list) and len(p) == 3 and all(isinstance(v, Decimal) for v in p)):
-            raise AnswerError("bad_shape", "waypoints: every point is [t, x, y] with three numbers")
+    if any(type(p) is not list or len(p) != 3 for p in pts) or {type(v) for p in pts for v in p} != {Decimal}:
+        raise AnswerError("bad_shape", "waypoints: every point is [t, x, y] with three numbers")
     with localcontext(EXACT):
         return _path(pts, ref)
 
@@ -157,11 +156,15 @@ def _accel_ok(seg: list[tuple[Decimal, Decimal, Decimal]], a_max: Decimal, detai
 
 
 def _first_collision(pts: list[list[Decimal]], obstacles: list[Rect]) -> tuple[int, int] | None:
+    boxes = [(r.x, r.y, r.x + r.w, r.y + r.h, r) for r in obstacles]
     for i in range(len(pts) - 1):
         _, ax, ay = pts[i]
         _, bx, by = pts[i + 1]
-        for j, r in enumerate(obstacles):
-            if segment_enters(ax, ay, bx, by, r):
+        lox, hix = (ax, bx) if ax <= bx else (bx, ax)
+        loy, hiy = (ay, by) if ay <= by else (by, ay)
+        for j, (x0, y0, x1, y1, r) in enumerate(boxes):
+            # Cheap rejection first: the bounding boxes must overlap with positive area.
+            if lox < x1 and hix > x0 and loy < y1 and hiy > y0 and segment_enters(ax, ay, bx, by, r):
                 return i, j
     return None
 

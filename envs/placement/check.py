@@ -105,7 +105,7 @@ def _evaluate(scene: Scene, pos: dict[str, tuple[Decimal, Decimal]], margin: Dec
         bodies.append(statics.Body(b.name, b.mass, 2 * b.x + b.w, b.w, b.y, contacts))
     record("supported", out)
     comp["stable"] = 0.0
-    if not out:
+    if not out and comp["no_overlap"] == 1.0:  # equilibrium means nothing for interpenetrating boxes
         record("stable", statics.check(bodies, margin))
 
     for i, r in enumerate(scene.rules):

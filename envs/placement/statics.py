@@ -46,7 +46,7 @@ def check(bodies: list[Body], margin: Decimal) -> list[str]:
     order = sorted(range(len(bodies)), key=lambda k: -bodies[k].y)  # supports lie strictly below
     if all(len(b.contacts) == 1 for b in bodies):
         return _determined(bodies, order, margin)
-    if _lever_witness(bodies, order, margin):
+    if _lever_witness(bodies, order, margin, False) or _lever_witness(bodies, order, margin, True):
         return []  # one explicit split satisfies every constraint exactly: that proves it stands
     return _split(bodies, order, margin)
 
@@ -84,9 +84,11 @@ def _determined(bodies: list[Body], order: list[int], margin: Decimal) -> list[s
 _ROUND = decimal.Context(prec=60)  # only to *propose* a split; every check of it is exact
 
 
-def _lever_witness(bodies: list[Body], order: list[int], margin: Decimal) -> bool:
-    """Try one natural split (lever rule between the contact centres around the load's centre) and
-    check every constraint exactly. True proves equilibrium; False decides nothing (the LP does)."""
+def _lever_witness(bodies: list[Body], order: list[int], margin: Decimal, concentrate: bool) -> bool:
+    """Try one natural split and check every constraint exactly. True proves equilibrium; False
+    decides nothing (the LP does). The split: the lever rule between the contact centres around the
+    load's centre; with ``concentrate``, the whole load on one contact under it when there is one
+    (fixed supports first), which spares a wobbly support beside a solid one."""
     load_m = [Decimal(0)] * len(bodies)
     load_s = [Decimal(0)] * len(bodies)
     for k in order:
@@ -101,7 +103,10 @@ def _lever_witness(bodies: list[Body], order: list[int], margin: Decimal) -> boo
         cs = sorted(b.contacts, key=lambda c: c.l2 + c.r2)
         mid = [(c.l2 + c.r2) / 2 for c in cs]
         shares: list[tuple[Contact, Decimal, Decimal]]
-        if len(cs) == 1 or s <= mid[0] * m:
+        under = [c for c in cs if c.l2 * m <= s <= c.r2 * m] if concentrate else []
+        if under:
+            shares = [(min(under, key=lambda c: c.lower >= 0), m, s)]
+        elif len(cs) == 1 or s <= mid[0] * m:
             shares = [(cs[0], m, s)]
         elif s >= mid[-1] * m:
             shares = [(cs[-1], m, s)]

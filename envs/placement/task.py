@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import decimal
 import random
 from decimal import Decimal
 from typing import Any, ClassVar
@@ -82,7 +83,10 @@ class PlacementTask(Task):
             return Verdict(self.combine(comp, weights), Status.OK, comp, "", f"{exc.code}: {exc}")
         if missing:
             return Verdict(self.combine(comp, weights), Status.OK, comp, raw[:200], "; ".join(missing[:MAX_DETAILS]))
-        checks, details, boxes = evaluate(scene, pos)
+        try:
+            checks, details, boxes = evaluate(scene, pos)
+        except decimal.DecimalException:  # exact arithmetic refused a number (e.g. 1e999999): not a placement
+            return Verdict(self.combine(comp, weights), Status.OK, comp, raw[:200], "bad_number: out of range")
         comp.update(checks)
         comp["placed"] = 1.0
         valid = all(v == 1.0 for k, v in checks.items())
