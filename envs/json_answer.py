@@ -122,6 +122,8 @@ def read_answer(completion: str) -> tuple[Any, str] | None:
     blocks = answer_blocks(completion)
     if not blocks:
         return None
+    if len(blocks) >= MAX_ANSWERS and strip_think(completion).count(ANSWER_CLOSE) > MAX_ANSWERS:
+        raise AnswerError("hedging", f"more than {MAX_ANSWERS} <answer> blocks")
     value = loads(blocks[0])
     for other in blocks[1:]:
         try:

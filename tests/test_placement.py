@@ -353,3 +353,44 @@ def test_exact_lp_matches_vertex_enumeration() -> None:
         seen.add(want)
         assert feasible([[Fraction(x) for x in r] for r in a], [Fraction(x) for x in b], n) == want, (a, b)
     assert seen == {True, False}
+
+
+def _bond(rows: int, cols: int, lean: float) -> tuple[list[dict], dict]:
+    """A running-bond pyramid: every brick rests on two below; ``lean`` shifts each row right."""
+    objs, pos = [], {}
+    for r in range(rows):
+        for c in range(cols - r):
+            name = f"W{r}_{c}"
+            objs.append(blk(name, 2, 1, 1 + (r * c) % 3))
+            pos[name] = [1 + c * 2.2 + r * 1.1 + r * lean, r]
+    return objs, pos
+
+
+def test_brick_walls_with_split_loads() -> None:
+    objs, pos = _bond(8, 8, 0)
+    ref = {"world": {"x_min": 0, "x_max": 60}, "objects": objs}
+    v = TASK.score(f"<answer>{json.dumps(pos)}</answer>", TASK.parse_reference(ref))
+    assert v.reward == 1.0, v.detail
+    # Leaning courses still stand: every brick has a brick under its centre side.
+    objs, pos = _bond(8, 8, 0.9)
+    v = TASK.score(f"<answer>{json.dumps(pos)}</answer>", TASK.parse_reference({**ref, "objects": objs}))
+    assert v.reward == 1.0, v.detail
+    # Without the second-to-last bottom brick, W1_6 keeps only its right-hand support, and its centre is
+    # left of it. (A physics engine with friction lets the pyramid above clamp it; the rule never
+    # counts on friction.) Its removed twin at the wall's end leaves a pyramid that stands.
+    objs, pos = _bond(8, 8, 0)
+    for gone, want in (("W0_6", 0.0), ("W0_7", 1.0)):
+        rest = [o for o in objs if o["name"] != gone]
+        answer = {k: v for k, v in pos.items() if k != gone}
+        v = TASK.score(f"<answer>{json.dumps(answer)}</answer>", TASK.parse_reference({**ref, "objects": rest}))
+        assert v.reward == want, (gone, v.detail)
+        if not want:
+            assert v.detail == "unstable: W1_6 (with what it carries) cannot be balanced on W0_7"
+
+
+def test_too_many_answer_blocks_is_a_hedge() -> None:
+    objs = [blk("A"), blk("B")]
+    many = "".join(f"<answer>{json.dumps(GOOD)}</answer>" for _ in range(25))
+    r, detail, _ = score(objs, many)
+    assert r == 0.0 and detail.startswith("hedging")
+    assert score(objs, "".join(f"<answer>{json.dumps(GOOD)}</answer>" for _ in range(3)))[0] == 1.0

@@ -4,7 +4,8 @@ Floating-point LP solvers decide with tolerances (about 1e-7), which is exactly 
 stack lives; this one is exact, so "feasible" is a proof, not an estimate. Each dictionary row is
 kept as integers over one positive row denominator (reduced by their gcd after every pivot), which
 is an order of magnitude faster than ``Fraction`` entries. The problems are small (a few variables
-per box that rests on more than one support) and Bland's rule guarantees termination.
+per box that rests on more than one support); pivots follow the largest coefficient, then Bland's
+rule, which guarantees termination.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 
+DANTZIG_STEPS = 200
 Row = list[int]  # [denominator > 0, constant, coefficient of nonbasic 0, 1, ...] as integers
 
 
@@ -44,13 +46,14 @@ def feasible(a: list[list[Fraction]], b: list[Fraction], n: int) -> bool:
         if rows[i][1] * rows[leave][0] < rows[leave][1] * rows[i][0]:
             leave = i
     _pivot(rows, obj, basic, nonbasic, leave, n)
-    for _ in range(10_000):
+    for step in range(100_000):
         if x0 not in basic:
             return True
         cols = [j for j in range(len(nonbasic)) if obj[j + 2] > 0]
         if not cols:
             return obj[1] == 0
-        col = min(cols, key=lambda j: nonbasic[j])
+        # Largest coefficient first (few pivots in practice); Bland's rule after that (never cycles).
+        col = max(cols, key=lambda j: obj[j + 2]) if step < DANTZIG_STEPS else min(cols, key=lambda j: nonbasic[j])
         best: tuple[int, int, int, int] | None = None  # (num, den) of the ratio, tie rank, basic id
         leave = -1
         for i, row in enumerate(rows):

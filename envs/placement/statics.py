@@ -187,10 +187,18 @@ def _split(bodies: list[Body], order: list[int], margin: Decimal) -> list[str]:
         if any(c.get(-1, Fraction(0)) < 0 for c in cons if not any(i >= 0 and v for i, v in c.items())):
             return [_fixed_detail(b, m, s, lo, hi, d2)]  # no split above can help this box
         groups.append((k, live))
-    if _feasible([c for _, cs in groups for c in cs], n_vars):
-        return []
-    # Name the first box (top-down) whose constraints cannot all hold together with those above it.
-    lo_i, hi_i = 0, len(groups) - 1
+    # Growing prefixes of boxes, top-down (1, 2, 4, … groups, then all): an infeasible prefix proves
+    # the whole infeasible, and failures near the top are found with small LPs.
+    size, feasible_upto = 1, 0
+    while True:
+        size = min(size, len(groups))
+        if not _feasible([c for _, cs in groups[:size] for c in cs], n_vars):
+            break
+        if size == len(groups):
+            return []
+        feasible_upto, size = size, size * 2
+    # Name the first box whose constraints cannot all hold together with those above it.
+    lo_i, hi_i = feasible_upto, size - 1
     while lo_i < hi_i:
         mid = (lo_i + hi_i) // 2
         if _feasible([c for _, cs in groups[: mid + 1] for c in cs], n_vars):
