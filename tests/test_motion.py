@@ -117,6 +117,10 @@ def test_collision_rules_each_their_own_component() -> None:
     sticky = {**HIT, "m1": 3, "m2": 4, "e": 0}
     assert score(sticky, {"v1": 0.857143, "v2": 0.857143})[0] == 1.0  # 6/7, rounded: within rel_tol
     assert score(sticky, {"v1": 0.86, "v2": 0.86})[0] == 0.0  # 0.3 % off: outside rel_tol 0.1 %
+    # Body 1 coming from the right (u1 < u2): the same rules, mirrored.
+    mirror = {**HIT, "u1": -2, "u2": 0}
+    assert score(mirror, {"v1": 0, "v2": -2})[0] == 1.0
+    assert score(mirror, {"v1": -2, "v2": 0})[1].startswith("restitution:")
 
 
 def test_judge_names_the_broken_row() -> None:
@@ -144,7 +148,7 @@ def test_judge_names_the_broken_row() -> None:
     ({**PATH, "start": [0]}, "start"),
     ({**PATH, "max_points": 1000}, "max_points"),
     ({**HIT, "e": 1.5}, "e"),
-    ({**HIT, "u2": 5}, "u2"),
+    ({**HIT, "u2": 2}, "u2"),
     ({**HIT, "m1": float("inf")}, "m1"),
     ({**HIT, "spin": 1}, "spin"),
     ({"kind": "judge", "table": [[0, 0, 0]] * 3}, "table"),

@@ -196,7 +196,7 @@ def check_collision(value: Any, ref: Collision) -> tuple[dict[str, float], list[
         mom = p_err <= tol * (m1 * abs(u1) + m2 * abs(u2))
         ke0, ke = m1 * u1 * u1 + m2 * u2 * u2, m1 * v1 * v1 + m2 * v2 * v2
         energy = ke <= ke0 * (1 + tol)
-        rest = abs((v2 - v1) - ref.e * (u1 - u2)) <= tol * (u1 - u2)
+        rest = abs((v2 - v1) - ref.e * (u1 - u2)) <= tol * abs(u1 - u2)
     if not mom:
         details.append("momentum: m1·v1 + m2·v2 differs from the momentum before")
     if not energy:

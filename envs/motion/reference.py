@@ -152,8 +152,8 @@ def _collision(o: dict[str, Any]) -> Collision:
     c = Collision(_pos(o, "m1"), _pos(o, "m2"), _num(o, "u1"), _num(o, "u2"), _num(o, "e"), _pos(o, "rel_tol", "0.001"))
     if not 0 <= c.e <= 1:
         raise InvalidReference("e: restitution must be in [0, 1]")
-    if c.u1 <= c.u2:
-        raise InvalidReference("u2: body 1 must approach body 2 (u1 > u2)")
+    if c.u1 == c.u2:
+        raise InvalidReference("u2: must differ from u1 (equal velocities never collide)")
     if c.rel_tol >= Decimal("0.1"):
         raise InvalidReference("rel_tol: must be below 0.1")
     return c

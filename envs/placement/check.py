@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from decimal import Decimal, localcontext
 from typing import Any
 
@@ -76,26 +77,34 @@ def _evaluate(scene: Scene, pos: dict[str, tuple[Decimal, Decimal]], margin: Dec
 
     out = []
     others = boxes + scene.fixed
-    edges = [(b.x, b.y, b.x + b.w, b.y + b.h) for b in others]  # computed once: the loops below are O(n²)
-    for i in range(len(boxes)):
+    n_obj = len(boxes)
+    edges = [(b.x, b.y, b.x + b.w, b.y + b.h) for b in others]  # computed once
+    # Sweep along x: only pairs whose x-ranges overlap by more than tol can have overlapping interiors.
+    by_x = sorted(range(len(others)), key=lambda k: edges[k][0])
+    for pos_i, i in enumerate(by_x):
         ax, ay, ax2, ay2 = edges[i]
-        for j in range(i + 1, len(others)):
+        for j in by_x[pos_i + 1:]:
             bx, by, bx2, by2 = edges[j]
-            # Interiors overlap only by more than tol on both axes; touching (or sinking in by ≤ tol) is fine.
-            if min(ax2, bx2) - max(ax, bx) > tol and min(ay2, by2) - max(ay, by) > tol:
-                out.append(f"overlap: {boxes[i].name} and {others[j].name}")
-    record("no_overlap", out)
+            if bx >= ax2 - tol:
+                break
+            if (i < n_obj or j < n_obj) and min(ax2, bx2) - bx > tol and min(ay2, by2) - max(ay, by) > tol:
+                a, b = (i, j) if i < j else (j, i)
+                out.append(f"overlap: {others[a].name} and {others[b].name}")
+    record("no_overlap", sorted(out))
 
-    index = {b.name: i for i, b in enumerate(boxes)}
     bodies, out = [], []
+    tops = sorted((e[3], k) for k, e in enumerate(edges))
+    top_ys = [t for t, _ in tops]
     for i, b in enumerate(boxes):
         contacts = []
         bx, by, bx2, _ = edges[i]
         if abs(by - scene.floor_y) <= tol:
             contacts.append(statics.Contact(-1, FLOOR, 2 * bx, 2 * bx2))
-        for j, (sx, _, sx2, sy2) in enumerate(edges):
-            if j == i or abs(by - sy2) > tol:
+        # Bodies whose top edge is within tol of this bottom edge (binary search over sorted tops).
+        for _, j in tops[bisect.bisect_left(top_ys, by - tol):bisect.bisect_right(top_ys, by + tol)]:
+            if j == i:
                 continue
+            sx, _, sx2, _ = edges[j]
             lo, hi = max(bx, sx), min(bx2, sx2)
             if hi - lo > tol:  # a positive contact length, not a corner
                 s = others[j]
@@ -108,6 +117,7 @@ def _evaluate(scene: Scene, pos: dict[str, tuple[Decimal, Decimal]], margin: Dec
     if not out and comp["no_overlap"] == 1.0:  # equilibrium means nothing for interpenetrating boxes
         record("stable", statics.check(bodies, margin))
 
+    index = {b.name: i for i, b in enumerate(boxes)}
     for i, r in enumerate(scene.rules):
         fail = _rule(r, boxes[index[r.a]], scene, boxes, index, bodies)
         record(f"rule{i}:{r.type}", [f"{r.type}: {fail}"] if fail else [])
