@@ -217,8 +217,9 @@ def prompt(ref: dict[str, Any]) -> str:
     wld = ref["world"]
     lines = [f"A 2-D world with gravity pointing down: floor at y = {_num(wld.get('floor_y', 0))}, walls at "
              f"x = {_num(wld['x_min'])} and x = {_num(wld['x_max'])}. Every body is an axis-aligned rigid box of "
-             "uniform density; a box only stands if the centre of mass of it and everything it carries lies "
-             "inside the span of what supports it (by 1% of its width)."]
+             "uniform density. Boxes may touch but not overlap; a box rests on a surface when its bottom edge "
+             "lies on that surface's top edge, and it only stands if the centre of mass of it and everything it "
+             "carries lies inside the span of what supports it (by 1% of its width)."]
     for f in ref.get("fixed", []):
         lines.append(f"Fixed {f['name']}: lower-left corner ({_num(f['x'])}, {_num(f['y'])}), width {_num(f['w'])}, "
                      f"height {_num(f['h'])}.")
