@@ -63,7 +63,7 @@ def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 def depth_over(raw: bytes, limit: int) -> bool:
-    """True when ``[``/``{`` nest deeper than ``limit`` (or do not balance) in UTF-8 ``raw``.
+    """True when ``[``/``{`` nest deeper than ``limit`` in UTF-8 ``raw`` (unbalanced: ``AnswerError``).
 
     Brackets inside strings count too: conservative, and exact for our answers, whose only strings
     are names without brackets. Innermost pairs are peeled ``limit`` times; any bracket left is
@@ -71,7 +71,7 @@ def depth_over(raw: bytes, limit: int) -> bool:
     """
     s = raw.translate(None, _NOT_BRACKETS)
     if s.count(b"[") + s.count(b"{") != s.count(b"]") + s.count(b"}"):
-        return False  # unbalanced: not JSON, the parser says so
+        raise AnswerError("bad_json", "brackets do not balance")
     return _peel(s, limit)
 
 

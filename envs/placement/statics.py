@@ -46,8 +46,12 @@ def check(bodies: list[Body], margin: Decimal) -> list[str]:
     order = sorted(range(len(bodies)), key=lambda k: -bodies[k].y)  # supports lie strictly below
     if all(len(b.contacts) == 1 for b in bodies):
         return _determined(bodies, order, margin)
-    if _lever_witness(bodies, order, margin, False) or _lever_witness(bodies, order, margin, True):
-        return []  # one explicit split satisfies every constraint exactly: that proves it stands
+    for concentrate in (False, True):
+        try:
+            if _lever_witness(bodies, order, margin, concentrate):
+                return []  # one explicit split satisfies every constraint exactly: that proves it stands
+        except decimal.DecimalException:
+            pass  # a proposal too fine for exact decimals: the LP decides
     return _split(bodies, order, margin)
 
 
