@@ -55,6 +55,10 @@ class MotionTask(Task):
         ],
     }
 
+    def setup(self) -> None:
+        """Import numpy (projectile roots) once per worker, before the first deadline starts."""
+        import numpy  # noqa: F401
+
     def describe(self) -> dict[str, str]:
         return {"docs": "docs/motion.md", "kinds": ",".join(KINDS)}
 
