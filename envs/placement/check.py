@@ -63,22 +63,24 @@ def _evaluate(scene: Scene, pos: dict[str, tuple[Decimal, Decimal]], margin: Dec
         comp[key] = 0.0 if fails else 1.0
         details.extend(fails)
 
+    others = boxes + scene.fixed
+    n_obj = len(boxes)
+    edges = [(b.x, b.y, b.x + b.w, b.y + b.h) for b in others]  # computed once
     out = []
-    for b in boxes:
-        if b.x < scene.x_min - tol:
+    lo_x, hi_x, lo_y = scene.x_min - tol, scene.x_max + tol, scene.floor_y - tol
+    hi_y = None if scene.y_max is None else scene.y_max + tol
+    for b, (x, y, x2, y2) in zip(boxes, edges, strict=False):
+        if x < lo_x:
             out.append(f"outside_world: {b.name} left of x_min")
-        elif b.x + b.w > scene.x_max + tol:
+        elif x2 > hi_x:
             out.append(f"outside_world: {b.name} right of x_max")
-        elif b.y < scene.floor_y - tol:
+        elif y < lo_y:
             out.append(f"outside_world: {b.name} below the floor")
-        elif scene.y_max is not None and b.y + b.h > scene.y_max + tol:
+        elif hi_y is not None and y2 > hi_y:
             out.append(f"outside_world: {b.name} above y_max")
     record("in_world", out)
 
     out = []
-    others = boxes + scene.fixed
-    n_obj = len(boxes)
-    edges = [(b.x, b.y, b.x + b.w, b.y + b.h) for b in others]  # computed once
     # Sweep along x: only pairs whose x-ranges overlap by more than tol can have overlapping interiors.
     by_x = sorted(range(len(others)), key=lambda k: edges[k][0])
     for pos_i, i in enumerate(by_x):
@@ -136,7 +138,6 @@ def _rule(r: Rule, a: Box, scene: Scene, boxes: list[Box], index: dict[str, int]
         ok = any(c.name == r.b for c in bodies[index[a.name]].contacts)
         return None if ok else f"{a.name} does not rest on {r.b}"
     b = boxes[index[r.b]] if r.b in index else scene.names[r.b]
-    gx, gy = _gap(a, b)
     if r.type == "left_of":
         return None if a.x + a.w <= b.x + tol else f"{a.name} is not left of {b.name}"
     if r.type == "right_of":
@@ -145,6 +146,7 @@ def _rule(r: Rule, a: Box, scene: Scene, boxes: list[Box], index: dict[str, int]
         return None if a.y >= b.y + b.h - tol else f"{a.name} is not above {b.name}"
     if r.type == "below":
         return None if a.y + a.h <= b.y + tol else f"{a.name} is not below {b.name}"
+    gx, gy = _gap(a, b)
     if r.type == "touching":
         # Touching: the boxes meet along an edge or at a corner (gaps within tol), interiors apart.
         return None if gx <= tol and gy <= tol else f"{a.name} does not touch {b.name}"
