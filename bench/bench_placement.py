@@ -113,7 +113,7 @@ def main() -> None:
         "",
         f"One process, one item at a time; {args.problems} generated problems per row, each with the solver's "
         f"answer and a spoiled twin that fails, {args.rounds} interleaved rounds. Speeds are per core: CPU time "
-        f"of the process per verdict (the machine is shared; 1-min load average {load} at the end), wall-clock "
+        f"of the process per verdict (robust to other load; 1-min load average {load} at the end), wall-clock "
         "alongside. Baselines on the same items in the same rounds: `json.loads` of the answer text, and a "
         "`game24` verdict.",
         "",
