@@ -8,9 +8,8 @@ from typing import Any
 
 from envs.json_answer import EXACT, AnswerError
 from envs.placement import statics
-from envs.placement.scene import FLOOR, Box, Rule, Scene
+from envs.placement.scene import ALWAYS, FLOOR, Box, Rule, Scene
 
-ALWAYS = ("placed", "in_world", "no_overlap", "supported", "stable")
 MAX_DETAILS = 4
 
 
@@ -120,9 +119,10 @@ def _evaluate(scene: Scene, pos: dict[str, tuple[Decimal, Decimal]], margin: Dec
         record("stable", statics.check(bodies, margin))
 
     index = {b.name: i for i, b in enumerate(boxes)}
-    for i, r in enumerate(scene.rules):
+    keys = list(scene.blank)[2 + len(ALWAYS):]  # rule<i>:<type>, in order
+    for key, r in zip(keys, scene.rules, strict=True):
         fail = _rule(r, boxes[index[r.a]], scene, boxes, index, bodies)
-        record(f"rule{i}:{r.type}", [f"{r.type}: {fail}"] if fail else [])
+        record(key, [f"{r.type}: {fail}"] if fail else [])
     return comp, details, boxes
 
 

@@ -22,6 +22,7 @@ FLOOR = "floor"
 _NAME = re.compile(rf"[A-Za-z0-9_.\-]{{1,{MAX_NAME}}}")
 PAIR_RULES = ("on", "left_of", "right_of", "above", "below", "touching", "min_gap")
 RULE_TYPES = (*PAIR_RULES, "within")
+ALWAYS = ("placed", "in_world", "no_overlap", "supported", "stable")
 REGION_KEYS = ("x_min", "x_max", "y_min", "y_max")
 
 
@@ -68,6 +69,9 @@ class Scene:
     margin: Decimal
     objective: Objective | None = None
     names: dict[str, Box] = field(default_factory=dict)
+    # Every component at 0, built once per reference (a verdict copies it): always-checked rules,
+    # then one per scene rule, named rule<i>:<type>.
+    blank: dict[str, float] = field(default_factory=dict)
 
 
 def _num(obj: dict[str, Any], key: str, where: str, default: Any = None) -> Decimal:
@@ -155,6 +159,8 @@ def parse_scene(ref: Any) -> Scene:
         raise InvalidReference("tol: must be less than half of every height")
     rules = [_rule(r, i, names) for i, r in enumerate(_list(ref, "rules", MAX_RULES, False))]
     scene = Scene(x_min, x_max, floor_y, y_max, fixed, objects, rules, tol, margin, names=names)
+    scene.blank = {"accuracy": 0.0, "format": 0.0, **dict.fromkeys(ALWAYS, 0.0),
+                   **{f"rule{i}:{r.type}": 0.0 for i, r in enumerate(rules)}}
     if "objective" in ref:
         scene.objective = _objective(ref["objective"], names)
     return scene

@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 from envs.answer import format_ok
 from envs.base import Problem, Status, Task, Verdict
 from envs.json_answer import AnswerError, read_answer
-from envs.placement.check import ALWAYS, MAX_DETAILS, evaluate, overhang, read_positions
+from envs.placement.check import MAX_DETAILS, evaluate, overhang, read_positions
 from envs.placement.generate import sample_problem
 from envs.placement.scene import MAX_FIXED, MAX_OBJECTS, MAX_RULES, RULE_TYPES, Scene, parse_scene
 
@@ -70,9 +70,8 @@ class PlacementTask(Task):
 
     def score(self, completion: str, reference: Any, weights: dict[str, float] | None = None) -> Verdict:
         scene = reference if isinstance(reference, Scene) else self.parse_reference(reference)
-        comp = {"accuracy": 0.0, "format": 1.0 if format_ok(completion) else 0.0}
-        comp.update(dict.fromkeys(ALWAYS, 0.0))
-        comp.update({f"rule{i}:{r.type}": 0.0 for i, r in enumerate(scene.rules)})
+        comp = dict(scene.blank)
+        comp["format"] = 1.0 if format_ok(completion) else 0.0
         try:
             found = read_answer(completion)
             if found is None:
