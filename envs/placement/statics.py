@@ -56,13 +56,17 @@ def check(bodies: list[Body], margin: Decimal) -> list[str]:
 
 
 def _edge_detail(b: Body, s: Decimal, m: Decimal, lo: Decimal, hi: Decimal, d2: Decimal, sup: str) -> str | None:
+    dm = d2 * m
+    left, right = s - lo * m, hi * m - s
+    if left >= dm and right >= dm:
+        return None  # the usual case, decided with five exact operations
     where = "the floor's" if sup == "floor" else f"{sup}'s"
-    for side, inside in (("left", s - lo * m), ("right", hi * m - s)):
+    for side, inside in (("left", left), ("right", right)):
         if inside < 0:
             return f"unstable: {b.name} tips over {where} {side} edge"
         if inside == 0:
             return f"unstable: {b.name} balances on {where} {side} edge (knife edge)"
-        if inside < d2 * m:
+        if inside < dm:
             return f"unstable: {b.name} is within the margin of {where} {side} edge"
     return None
 
