@@ -84,11 +84,14 @@ def _evaluate(scene: Scene, pos: dict[str, tuple[Decimal, Decimal]], margin: Dec
     by_x = sorted(range(len(others)), key=lambda k: edges[k][0])
     for pos_i, i in enumerate(by_x):
         ax, ay, ax2, ay2 = edges[i]
+        reach = ax2 - tol
         for j in by_x[pos_i + 1:]:
             bx, by, bx2, by2 = edges[j]
-            if bx >= ax2 - tol:
+            if bx >= reach:
                 break
-            if (i < n_obj or j < n_obj) and min(ax2, bx2) - bx > tol and min(ay2, by2) - max(ay, by) > tol:
+            # (conditional expressions: min/max calls cost more than the comparisons themselves)
+            if (i < n_obj or j < n_obj) and (ax2 if ax2 < bx2 else bx2) - bx > tol \
+                    and (ay2 if ay2 < by2 else by2) - (ay if ay > by else by) > tol:
                 a, b = (i, j) if i < j else (j, i)
                 out.append(f"overlap: {others[a].name} and {others[b].name}")
     record("no_overlap", sorted(out))
@@ -106,7 +109,7 @@ def _evaluate(scene: Scene, pos: dict[str, tuple[Decimal, Decimal]], margin: Dec
             if j == i:
                 continue
             sx, _, sx2, _ = edges[j]
-            lo, hi = max(bx, sx), min(bx2, sx2)
+            lo, hi = (bx if bx > sx else sx), (bx2 if bx2 < sx2 else sx2)
             if hi - lo > tol:  # a positive contact length, not a corner
                 s = others[j]
                 contacts.append(statics.Contact(-1 if s.fixed else j, s.name, 2 * lo, 2 * hi))
