@@ -14,14 +14,14 @@ import re
 from decimal import Decimal
 from typing import Any
 
-try:  # the shared extraction layer: the last <answer> block, and the text after the reasoning
-    from envs.answer import answer_tag as last_answer_tag
-    from envs.answer import strip_think as _strip_think
+from envs.answer import answer_tag as last_answer_tag
+from envs.answer import strip_think as _strip_think
 
-    def strip_think(text: str) -> str:
-        return _strip_think(text, True)  # strict: after an unclosed <think> nothing counts
-except ImportError:  # the layer's earlier names (same behaviour)
-    from envs.answer import last_answer_tag, strip_think
+
+def strip_think(text: str) -> str:
+    """The text after the reasoning; after an unclosed ``<think>`` nothing counts (strict)."""
+    return _strip_think(text, True)
+
 
 ANSWER_OPEN, ANSWER_CLOSE = "<answer>", "</answer>"
 
