@@ -50,28 +50,30 @@ def test_shared_reference_and_struct_reference(shared_server):
 
 def test_stream_results_arrive_as_they_finish(shared_server):
     s = stub(shared_server.address)
-    items = [item("sleepy", "sleep:0.4", id="slow")] + distinct_game24(20, 20_000)
+    items = [item("sleepy", "sleep:3", id="slow")] + distinct_game24(20, 20_000)
     t0 = time.monotonic()
-    arrivals = [(r.index, time.monotonic() - t0) for r in s.ScoreStream(request(items, item_deadline_s=2), timeout=30)]
+    arrivals = [(r.index, time.monotonic() - t0) for r in s.ScoreStream(request(items, item_deadline_s=6), timeout=30)]
     order = [i for i, _ in arrivals]
     assert sorted(order) == list(range(21))
     assert order[-1] == 0, "the slow first item must arrive last"
     fast_done = max(t for i, t in arrivals if i != 0)
-    assert fast_done < 0.35, arrivals
+    assert fast_done < 2.5, arrivals  # sent as they finished, not held back until the slow one
 
 
 def test_batched_stream_groups_ready_results_and_holds_none_back(shared_server):
     s = stub(shared_server.address)
     bad = item("game24", RIGHT, "not json")
-    items = [item("sleepy", "sleep:0.4 batched", id="slow"), bad] + distinct_game24(2000, 21_000)
+    # The slow item sleeps far longer than the rest take even on a loaded machine, so "the fast
+    # results were sent before it finished" is a test of holding back, not of speed.
+    items = [item("sleepy", "sleep:3 batched", id="slow"), bad] + distinct_game24(2000, 21_000)
     t0 = time.monotonic()
-    msgs = [(m, time.monotonic() - t0) for m in s.ScoreStreamBatched(request(items, item_deadline_s=2), timeout=30)]
+    msgs = [(m, time.monotonic() - t0) for m in s.ScoreStreamBatched(request(items, item_deadline_s=6), timeout=30)]
     seen = [r.index for m, _ in msgs for r in m.results]
     assert sorted(seen) == list(range(len(items))), "every item exactly once"
     assert len(msgs) < len(items) / 10, f"{len(msgs)} messages for {len(items)} items: not grouped"
     assert seen[-1] == 0 and len(msgs[-1][0].results) == 1, "the slow item comes alone, last"
     fast_done = max(t for m, t in msgs[:-1])
-    assert fast_done < 0.35, fast_done
+    assert fast_done < 2.5, fast_done
     by_index = {r.index: r for m, _ in msgs for r in m.results}
     assert status(by_index[1]) == "INVALID_REFERENCE"
     # distinct_game24 alternates right and wrong answers
@@ -82,14 +84,11 @@ def test_batched_stream_groups_ready_results_and_holds_none_back(shared_server):
 
 def test_duplicates_in_a_batch_are_scored_once(shared_server):
     s = stub(shared_server.address)
-    # 8 identical 0.3 s items on 2 workers: scored once, ~0.3 s, not ~1.2 s
+    # 8 identical items: scored once, the other 7 answered from that one run
     items = [item("sleepy", "sleep:0.3", id=str(k)) for k in range(8)]
-    t0 = time.monotonic()
     resp = s.Score(request(items, item_deadline_s=2, no_cache=True), timeout=30)
-    took = time.monotonic() - t0
     assert all(status(r) == "OK" for r in resp.results)
     assert [r.cached for r in resp.results].count(False) == 1
-    assert took < 0.9, took
 
 
 def test_cache_serves_repeats_across_batches(shared_server):
