@@ -18,6 +18,7 @@ from rewardgym.engine import Engine, Item, Options, Result
 from rewardgym.episodes import Episode, Episodes
 from rewardgym.v1 import reward_pb2 as pb
 from rewardgym.v1 import reward_pb2_grpc as pb_grpc
+from rewardgym.validate import InvalidArgument, component_names
 
 MAX_SAMPLE = 10_000
 
@@ -36,8 +37,8 @@ class RewardServicer(pb_grpc.RewardServiceServicer):
 
     async def Score(self, request: pb.ScoreRequest, context: grpc.aio.ServicerContext) -> pb.ScoreResponse:
         t0 = time.perf_counter()
-        results = await self.engine.score(items_from_request(request), options_from_proto(request.options),
-                                          _deadline(context))
+        items, options = await self._checked(request, context)
+        results = await self.engine.score(items, options, _deadline(context))
         resp = response_from_results(results)
         if self.metrics is not None:
             self.metrics.observe_rpc("Score", time.perf_counter() - t0, len(results))
@@ -76,9 +77,9 @@ class RewardServicer(pb_grpc.RewardServiceServicer):
                             context: grpc.aio.ServicerContext) -> AsyncIterator[list[Result]]:
         """Results in groups: whatever is ready when the previous group has been handed on. The first
         result of a group is never held back to wait for others (same latency as ScoreStream)."""
+        items, options = await self._checked(request, context)
         ready: asyncio.Queue[Result | None] = asyncio.Queue()
-        job = asyncio.ensure_future(self.engine.score(items_from_request(request), options_from_proto(request.options),
-                                                      _deadline(context), ready.put_nowait))
+        job = asyncio.ensure_future(self.engine.score(items, options, _deadline(context), ready.put_nowait))
         job.add_done_callback(lambda _: ready.put_nowait(None))  # wakes us if the engine fails
         try:
             done = False
@@ -95,6 +96,17 @@ class RewardServicer(pb_grpc.RewardServiceServicer):
         finally:
             if not job.done():  # the client went away: drop its pending work
                 job.cancel()
+
+    async def _checked(self, request: pb.ScoreRequest,
+                       context: grpc.aio.ServicerContext) -> tuple[list[Item], Options]:
+        """The request's items and options, or the call ends with INVALID_ARGUMENT naming the option."""
+        try:
+            items, options = items_from_request(request), options_from_proto(request.options)
+            self.engine.check_options(items, options)
+        except InvalidArgument as exc:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
+            raise AssertionError("unreachable") from None
+        return items, options
 
     async def ListTasks(self, request: pb.ListTasksRequest, context: grpc.aio.ServicerContext) -> pb.ListTasksResponse:
         infos = []
@@ -146,8 +158,13 @@ class RewardServicer(pb_grpc.RewardServiceServicer):
         assert ep is not None
         if ep.done:
             await context.abort(grpc.StatusCode.FAILED_PRECONDITION, "episode has terminated; call Reset")
-        opts: Options = options_from_proto(request.options)
-        (res,) = await self.engine.score([Item(ep.task, request.action, ep.ref_json, request.episode_id)], opts,
+        item = Item(ep.task, request.action, ep.ref_json, request.episode_id)
+        try:
+            opts: Options = options_from_proto(request.options)
+            self.engine.check_options([item], opts)
+        except InvalidArgument as exc:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
+        (res,) = await self.engine.score([item], opts,
                                          _deadline(context))
         ep.steps += 1
         ep.done = True  # built-in tasks are single-step (contextual bandits)
@@ -161,7 +178,8 @@ def gym_id(task: Any) -> str:
 
 def _describe(task: Any) -> dict[str, str]:
     try:
-        return {str(k): str(v) for k, v in task.describe().items()}
+        return {"components": ",".join(sorted(component_names(task))),
+                **{str(k): str(v) for k, v in task.describe().items()}}
     except Exception as exc:  # a plugin's describe() must not break ListTasks
         return {"describe_error": repr(exc)}
 
