@@ -19,6 +19,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from sandbox import sitedirs
 from sandbox.api import Executor, Job, JobResult, SandboxError
 
 if TYPE_CHECKING:
@@ -113,6 +114,7 @@ def start_local(config: LocalConfig | None = None, *, export_env: bool = True, t
     # in about half the time. Submissions still import what is installed: the directories of our
     # sys.path (site-packages among them) are appended, without running any .pth code.
     args["sys_path"] = [p for p in sys.path if p and os.path.isdir(p) and p != ROOT]
+    args["expose"] = sitedirs.env_dirs()  # what runs must import from, wherever it lives
     boot = ("import json, sys; a = json.loads(sys.argv[1]); sys.path += a['sys_path']; "
             "from sandbox.local import _manager; _manager(a)")
     proc = subprocess.Popen([sys.executable, "-S", "-c", boot, json.dumps(args)], env=env,
@@ -123,6 +125,9 @@ def start_local(config: LocalConfig | None = None, *, export_env: bool = True, t
         proc.wait(timeout)
         raise SandboxError(f"local sandbox failed to start (exit {proc.returncode})")
     info = json.loads(line)
+    if "error" in info:
+        proc.wait(timeout)
+        raise SandboxError(f"local sandbox failed to start: {info['error']}")
     handle = LocalHandle(proc, path, info)
     if export_env:
         os.environ["REWARDGYM_SANDBOX"] = "local"
@@ -248,9 +253,13 @@ def _manager(args: dict[str, Any]) -> None:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    infos = []
-    for i in range(n):
-        spawn(i, uid_base + i)
+    try:
+        for i in range(n):
+            spawn(i, uid_base + i)
+    except RuntimeError as e:  # the server reports why instead of a bare exit status
+        stop()
+        print(json.dumps({"error": str(e)[:2000]}), flush=True)
+        raise SystemExit(1) from None
     from sandbox import langs
 
     infos = {"workers": n, "uid_base": uid_base, "uid_span": UID_SPAN, "layers": layers.layers_string(probe), "off": {k: v for k, v in probe.items() if v is not True},
