@@ -62,6 +62,16 @@ class ForkServer:
             buf += chunk
         return buf.decode().strip()
 
+    def alive(self) -> bool:
+        return self.proc.poll() is None  # poll() also reaps a dead one
+
+    def restart(self) -> None:
+        """Start a fresh fork server if this one died (fork+exec: safe with gRPC threads running)."""
+        with self.lock:
+            if self.proc.poll() is not None:
+                self.ctrl.close()
+                self._start()
+
     def spawn(self, slot: int) -> tuple[int, socket.socket]:
         with self.lock:
             if self.proc.poll() is not None:  # killed from outside: start another (fork+exec is safe)

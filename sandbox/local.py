@@ -34,6 +34,7 @@ UID_BASE = 20000
 UID_SPAN = 1000  # slot uids of one pool: [base, base + UID_SPAN); pools on one host get disjoint ranges
 UID_RANGES = 40
 LOCK_DIR = "/run/rewardgym-sandbox-uids"
+RECONNECT_S = 5.0  # a job that lost its zygote is re-run once if the pool listens again within this
 
 
 @dataclass
@@ -161,9 +162,33 @@ class LocalExecutor(Executor):
 
     def execute(self, job: Job) -> JobResult:
         budget = (job.limits.wall() + 1.0) * max(1, len(job.stdins)) + 120.0
-        res = JobResult.from_json(self._call({"op": "execute", "job": job.to_json()}, min(self.timeout, budget)))
+        req = {"op": "execute", "job": job.to_json()}
+        try:
+            d = self._call(req, min(self.timeout, budget))
+        except SandboxError as exc:
+            # No reply: the zygote (or the whole pool) died under the job, or the pool is restarting.
+            # Run it once more, on a pool that answers again within RECONNECT_S; a timeout is final.
+            lost = isinstance(exc.__cause__, (ConnectionError, FileNotFoundError))  # not a timeout
+            if not lost or not self._wait_listening(RECONNECT_S):
+                raise
+            d = self._call(req, min(self.timeout, budget))
+        res = JobResult.from_json(d)
         res.backend = res.backend or self.name
         return res
+
+    def _wait_listening(self, timeout: float) -> bool:
+        end = time.monotonic() + timeout
+        while True:
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                s.connect(self.path)
+                return True
+            except OSError:
+                if time.monotonic() > end:
+                    return False
+                time.sleep(0.05)
+            finally:
+                s.close()
 
     def health(self) -> dict[str, Any]:
         return self._call({"op": "health"}, 10.0)

@@ -55,7 +55,7 @@ def test_an_environment_runs_cannot_read_is_sandbox_error_never_a_wrong_answer(t
     os.chmod(site, 0o700)  # readable by the server (root) only, not by a slot's uid
     if os.geteuid() != 0:
         pytest.fail("this check needs a root server (slot uids)")
-    with ServerProc(workers=1, python=python) as srv:
+    with ServerProc(workers=1, python=python, ready_service="rewardgym.v1.RewardService/game24") as srv:
         resp = stub(srv.address).Score(request([item("code", NUMPY_CODE, REF), item("game24", "x", {"numbers": [1, 2, 3, 4]})]),
                                        timeout=120)
         assert status(resp.results[0]) == "SANDBOX_ERROR" and resp.results[0].reward == 0.0, resp.results[0]

@@ -92,6 +92,7 @@ class CodeTask(Task):
     default_deadline_s: ClassVar[float] = 30.0
     default_weights: ClassVar[dict[str, float]] = {"pass_rate": 1.0}
     components: ClassVar[tuple[str, ...]] = ("pass_rate", "all_passed", "compiled")
+    needs_sandbox: ClassVar[bool] = True
     env_name: ClassVar[str] = "Code"
     reference_schema: ClassVar[dict[str, Any]] = {
         "type": "object",
