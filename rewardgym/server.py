@@ -25,6 +25,10 @@ OPEN_METHODS = ("/grpc.health.v1.Health/",)  # probes work without the token
 HEALTH_PERIOD_S = 0.1
 
 
+class ServeError(RuntimeError):
+    """The server could not start serving (its address cannot be bound)."""
+
+
 class TokenAuth(grpc.aio.ServerInterceptor):
     """Bearer-token check on every call except health probes; constant-time comparison."""
 
@@ -82,12 +86,21 @@ class Server:
         health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
         reflection.enable_server_reflection(
             (SERVICE, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME), server)
-        if cfg.tls_cert:
-            with open(cfg.tls_key, "rb") as k, open(cfg.tls_cert, "rb") as c:
-                creds = grpc.ssl_server_credentials([(k.read(), c.read())])
-            self.port = server.add_secure_port(cfg.address, creds)
-        else:
-            self.port = server.add_insecure_port(cfg.address)
+        try:
+            if cfg.tls_cert:
+                with open(cfg.tls_key, "rb") as k, open(cfg.tls_cert, "rb") as c:
+                    creds = grpc.ssl_server_credentials([(k.read(), c.read())])
+                self.port = server.add_secure_port(cfg.address, creds)
+            else:
+                self.port = server.add_insecure_port(cfg.address)
+            if not self.port:
+                raise RuntimeError("bind failed")
+        except (RuntimeError, OSError) as exc:  # port taken, bad address, unreadable TLS files
+            await self.engine.close()
+            if self.sandbox is not None:
+                self.sandbox.close()
+            raise ServeError(f"cannot listen on {cfg.address} ({exc}): is another server using the port? Stop it "
+                             "or pass --address HOST:PORT") from None
         await server.start()
         health_task = asyncio.create_task(self._health(health_servicer))
         http = await metrics.serve(cfg.metrics_address) if cfg.metrics_address else None
