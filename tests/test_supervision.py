@@ -154,4 +154,7 @@ def test_fork_server_killed_is_replaced_and_reaped():
         os.kill(workers[0], signal.SIGKILL)
         resp = s.Score(request([item("sleepy", f"sleep:0.01 b{k}") for k in range(20)], item_deadline_s=5), timeout=60)
         assert [status(r) for r in resp.results] == ["OK"] * 20
-        assert any(pp == new[0] for pp, _, _ in _tree(srv).values())
+        deadline = time.monotonic() + 5
+        while not any(pp == new[0] for pp, _, _ in _tree(srv).values()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert any(pp == new[0] for pp, _, _ in _tree(srv).values()), "no worker from the new fork server"
