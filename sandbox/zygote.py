@@ -174,7 +174,10 @@ class Zygote:
 
     def _self_check(self) -> None:
         """One real run (slot uid, every layer on) through the Python harness, importing from each
-        directory of the server's environment: a slot that cannot is never started."""
+        directory of the server's environment: a slot that cannot is never started. (A standalone
+        zygote in its own image, ``main()``, is checked by its container's health instead.)"""
+        if "expose" not in self.cfg:
+            return
         job = sitedirs.probe_job(self.cfg.get("expose", []), self.sites)
         res = self.run(argv=None, code=sitedirs.PROBE_SRC, harness=job, stdin="",
                        lim=Limits(time_s=10.0, memory_mb=256, wall_s=20.0), records=True)
