@@ -98,13 +98,10 @@ class Pool:
         self.seq = itertools.count(1)
         self.loop: asyncio.AbstractEventLoop | None = None
         self.cost: dict[str, float] = {}  # task -> moving average of seconds per item
-        self.stats = {"stolen": 0, "scored": 0, "timeouts": 0, "crashes": 0, "respawns": 0, "rejected": 0,
-                      "forkserver_restarts": 0}
+        self.stats = {"stolen": 0, "scored": 0, "timeouts": 0, "crashes": 0, "respawns": 0, "rejected": 0}
         self._watchdog: asyncio.Task[None] | None = None
         self._closing = False
-        self._fs_restart: asyncio.Future[None] | None = None
-        self._fs_next = 0.0
-        self._fs_delay = 0.1
+        self._fs_restart: asyncio.Future[bool] | None = None
 
     # ---- lifecycle -------------------------------------------------------------------------
     def start(self) -> None:
@@ -148,25 +145,11 @@ class Pool:
         return any(s.ready for s in self.slots) or self.forkserver.alive()
 
     def check_forkserver(self) -> None:
-        """Restart a fork server that died (reaping it: no zombie), off the loop, with backoff."""
-        fs = self.forkserver
-        if self._closing or self._fs_restart is not None or fs.alive() or time.monotonic() < self._fs_next:
+        """Restart a fork server that died (reaping it: no zombie), off the loop."""
+        if self._closing or self._fs_restart is not None or self.forkserver.alive():
             return
-
-        async def restart() -> None:
-            try:
-                await asyncio.to_thread(fs.restart)
-                self._fs_delay = 0.1
-                self.stats["forkserver_restarts"] += 1
-                log.warning("fork server restarted")
-            except Exception:
-                log.exception("fork server restart failed; retrying in %.1fs", self._fs_delay)
-                self._fs_next = time.monotonic() + self._fs_delay
-                self._fs_delay = min(self._fs_delay * 2, 5.0)
-            finally:
-                self._fs_restart = None
-
-        self._fs_restart = asyncio.ensure_future(restart())
+        self._fs_restart = asyncio.ensure_future(asyncio.to_thread(self.forkserver.restart))
+        self._fs_restart.add_done_callback(lambda _: setattr(self, "_fs_restart", None))
 
     def pids(self) -> list[int]:
         return [s.pid for s in self.slots if s.ready]
