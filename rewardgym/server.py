@@ -126,7 +126,6 @@ class Server:
         if self.sandbox is not None:
             self.sandbox.close()
 
-
     def serving(self) -> dict[str, bool]:
         """Per task: can it score now? Workers (or the fork server to replace them) for every task, and
         a running sandbox for tasks that execute code."""

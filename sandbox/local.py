@@ -177,18 +177,15 @@ class LocalExecutor(Executor):
         return res
 
     def _wait_listening(self, timeout: float) -> bool:
+        """True once a zygote answers a health request (the pool is back), within ``timeout``."""
         end = time.monotonic() + timeout
-        while True:
-            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        while (left := end - time.monotonic()) > 0:
             try:
-                s.connect(self.path)
+                self._call({"op": "health"}, left)
                 return True
-            except OSError:
-                if time.monotonic() > end:
-                    return False
+            except SandboxError:
                 time.sleep(0.05)
-            finally:
-                s.close()
+        return False
 
     def health(self) -> dict[str, Any]:
         return self._call({"op": "health"}, 10.0)
