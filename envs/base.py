@@ -82,6 +82,11 @@ class Task:
     default_deadline_s: ClassVar[float] = 2.0
     # Names of the reward components this task reports, with their default weights.
     default_weights: ClassVar[dict[str, float]] = {}
+    # Every component name ``score`` may report (beyond ``default_weights``' keys): a request's
+    # weights may name these, and a weight naming none of its tasks' components is refused.
+    components: ClassVar[tuple[str, ...]] = ()
+    # True for tasks that run code in the sandbox: the server reports them NOT_SERVING while it is down.
+    needs_sandbox: ClassVar[bool] = False
     # Gymnasium id suffix, e.g. "Game24" -> "rewardgym/Game24-v0". Defaults to name.title().
     env_name: ClassVar[str] = ""
 

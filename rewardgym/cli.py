@@ -6,6 +6,8 @@ import argparse
 import asyncio
 import json
 import logging
+import math
+import os
 import random
 import sys
 import time
@@ -14,6 +16,7 @@ from collections.abc import Iterator
 from typing import Any, TextIO
 
 import rewardgym
+from rewardgym.cli_errors import EXIT_NOTHING, EXIT_SERVER, CliError, check_port_free, reach, run_command
 from rewardgym.config import Config
 
 STATUS_NAMES = {1: "ok", 2: "no_answer", 3: "invalid_reference", 4: "unknown_task", 5: "timeout",
@@ -36,29 +39,44 @@ def _add_server_flags(p: argparse.ArgumentParser) -> None:
 
 
 def _config(args: argparse.Namespace) -> Config:
-    cfg = Config.from_env()
+    try:
+        cfg = Config.from_env()
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
     for key in ("address", "workers", "max_deadline_s", "token", "tls_cert", "tls_key", "metrics_address",
                 "max_batch", "max_completion_chars", "log_level", "http_address", "http_task"):
         val = getattr(args, key, None)
         if val is not None:
             setattr(cfg, key, val)
+    try:
+        cfg.validate()
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
     return cfg
 
 
 def _client(args: argparse.Namespace) -> Any:
     from trainer_client import RewardClient
 
+    reach(args.server, args.token or Config.from_env().token or None)  # one clear line if not there
     return RewardClient(args.server, token=args.token or Config.from_env().token or None,
                         timeout_s=args.timeout, none_on_error=False)
 
 
 # ---- commands -------------------------------------------------------------------------------
 def cmd_serve(args: argparse.Namespace) -> int:
-    from rewardgym.server import run
+    from rewardgym.server import ServeError, run
 
     cfg = _config(args)
+    check_port_free(cfg.address)
+    for f in (cfg.tls_cert, cfg.tls_key):
+        if f and not os.path.isfile(f):
+            raise CliError(f"no such file: {f} (TLS certificate/key)")
     logging.basicConfig(level=cfg.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    run(cfg)
+    try:
+        run(cfg)
+    except ServeError as exc:
+        raise CliError(str(exc), EXIT_SERVER) from None
     return 0
 
 
@@ -84,7 +102,7 @@ def cmd_tasks(args: argparse.Namespace) -> int:
 
 
 def cmd_sample(args: argparse.Namespace) -> int:
-    options = dict(_kv(o) for o in args.option)
+    options = dict(_kv(o, "--option") for o in args.option)
     out = open(args.output, "w") if args.output else sys.stdout  # noqa: SIM115
     try:
         if args.server:
@@ -100,7 +118,10 @@ def cmd_sample(args: argparse.Namespace) -> int:
                 return 2
             rng = random.Random(args.seed)
             for _ in range(args.n):
-                p = task.sample(rng, **options)
+                try:
+                    p = task.sample(rng, **options)
+                except (TypeError, ValueError, KeyError) as exc:
+                    raise CliError(f"task {args.task!r} cannot sample with --option {options}: {exc}") from None
                 out.write(json.dumps({"task": args.task, "prompt": p.prompt, "reference": p.reference}) + "\n")
     finally:
         if out is not sys.stdout:
@@ -108,8 +129,10 @@ def cmd_sample(args: argparse.Namespace) -> int:
     return 0
 
 
-def _kv(s: str) -> tuple[str, Any]:
-    k, _, v = s.partition("=")
+def _kv(s: str, flag: str = "--weight") -> tuple[str, Any]:
+    k, eq, v = s.partition("=")
+    if not k or not eq:
+        raise CliError(f"{flag} expects NAME=VALUE, got {s!r}")
     try:
         return k, json.loads(v)
     except ValueError:
@@ -120,7 +143,12 @@ def _read_items(path: str) -> Iterator[tuple[int, dict[str, Any] | str]]:
     """(line number, item dict) or (line number, error message) for each non-blank line."""
     from rewardgym.jsonl import parse_line  # one line format for the CLI and HTTP /v1/score
 
-    fh: TextIO = sys.stdin if path == "-" else open(path)  # noqa: SIM115
+    try:
+        fh: TextIO = sys.stdin if path == "-" else open(path)  # noqa: SIM115
+    except FileNotFoundError:
+        raise CliError(f"no such file: {path} (give a JSONL file of items, or - for standard input)") from None
+    except OSError as exc:
+        raise CliError(f"cannot read {path}: {exc.strerror}") from None
     with fh:
         for n, line in enumerate(fh, 1):
             parsed = parse_line(n, line)
@@ -157,10 +185,10 @@ def cmd_score(args: argparse.Namespace) -> int:
                           "extracted": "", "detail": e, "task_version": ""}
     progress = _Progress(len(entries), sys.stderr.isatty() and not args.quiet)
     progress.add(len(entries) - len(good))
-    weights = dict((k, float(v)) for k, v in (_kv(w) for w in args.weight)) or None
-    if args.server:
+    weights = _weights(args.weight)
+    if good and args.server:
         _score_remote(args, good, results, progress, weights)
-    else:
+    elif good:
         _score_embedded(args, good, results, progress, weights)
     out = open(args.output, "w") if args.output else sys.stdout  # noqa: SIM115
     with out if out is not sys.stdout else _nullcontext():
@@ -171,7 +199,23 @@ def cmd_score(args: argparse.Namespace) -> int:
     mean = sum(rewards) / len(rewards) if rewards else 0.0
     summary = ", ".join(f"{k}={v}" for k, v in sorted(counts.items()))
     print(f"scored {len(results)} items: mean reward {mean:.4f}; {summary}", file=sys.stderr)
+    if not any(r["status"] in ("ok", "no_answer") for r in results):
+        print("rewardgym score: nothing could be scored (see each result's detail)", file=sys.stderr)
+        return EXIT_NOTHING
     return 0
+
+
+def _weights(pairs: list[str]) -> dict[str, float] | None:
+    out: dict[str, float] = {}
+    for w in pairs:
+        k, v = _kv(w)
+        try:
+            out[k] = float(v)
+        except (TypeError, ValueError):
+            raise CliError(f"--weight {w!r}: the weight must be a number") from None
+        if not math.isfinite(out[k]):
+            raise CliError(f"--weight {w!r}: the weight must be finite")
+    return out or None
 
 
 class _nullcontext:
@@ -194,11 +238,18 @@ def _score_embedded(args: argparse.Namespace, good: list[tuple[int, dict[str, An
     cfg = Config.from_env()
     if args.workers:
         cfg.workers = args.workers
-    sandbox = _start_sandbox()
-    engine = Engine(cfg)
-    engine.start()
+    from rewardgym.validate import InvalidArgument
+
+    engine = Engine(cfg)  # discovers the tasks; nothing is started yet
     items = [Item(str(e["task"]), e["completion"], _ref_text(e.get("reference", {})), str(e.get("id", "")))
              for _, e in good]
+    opts = Options(weights=weights, item_deadline_s=args.deadline or 0.0)
+    try:
+        engine.check_options(items, opts)
+    except InvalidArgument as exc:
+        raise CliError(str(exc)) from None
+    sandbox = _start_sandbox()
+    engine.start()
 
     def on_result(r: Any) -> None:
         progress.add(1)
@@ -206,8 +257,7 @@ def _score_embedded(args: argparse.Namespace, good: list[tuple[int, dict[str, An
     async def run() -> list[Any]:
         await engine.attach()
         try:
-            return await engine.score(items, Options(weights=weights, item_deadline_s=args.deadline or 0.0),
-                                      on_result=on_result)
+            return await engine.score(items, opts, on_result=on_result)
         finally:
             await engine.close()
 
@@ -294,6 +344,7 @@ def cmd_probe(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="rewardgym", description="Verifiable-reward service for RL on LLMs.")
     p.add_argument("--version", action="version", version=f"rewardgym {rewardgym.__version__}")
+    p.add_argument("--debug", action="store_true", help="show tracebacks (also REWARDGYM_DEBUG=1)")
     sub = p.add_subparsers(dest="cmd", required=True)
 
     s = sub.add_parser("serve", help="run the gRPC server")
@@ -350,8 +401,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv or os.environ.get("REWARDGYM_DEBUG", "") not in ("", "0")
+    argv = [a for a in argv if a != "--debug"]  # accepted anywhere on the line
     args = build_parser().parse_args(argv)
-    return int(args.fn(args) or 0)
+    return run_command(args.cmd, lambda: int(args.fn(args) or 0), debug,
+                       getattr(args, "server", None) or getattr(args, "address", None) or "the server")
 
 
 if __name__ == "__main__":

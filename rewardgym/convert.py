@@ -12,6 +12,7 @@ from envs.base import Status
 from rewardgym.engine import Item, Options, Result
 from rewardgym.groups import GroupSummary, GroupTracker
 from rewardgym.v1 import reward_pb2 as pb
+from rewardgym.validate import InvalidArgument
 
 
 def _ints(v: Any) -> Any:
@@ -65,6 +66,8 @@ def items_from_request(req: pb.ScoreRequest) -> list[Item]:
 
 
 def options_from_proto(o: pb.ScoreOptions) -> Options:
+    if math.isnan(o.item_deadline_s):
+        raise InvalidArgument("options.item_deadline_s: must be a number, got nan")
     weights = {k: float(v) for k, v in o.weights.items()} or None
     return Options(weights=weights, item_deadline_s=max(0.0, o.item_deadline_s), no_cache=o.no_cache)
 

@@ -18,6 +18,7 @@ from envs.registry import discover
 from rewardgym import cache as cache_mod
 from rewardgym.config import Config
 from rewardgym.pool import Outcome, Pool, WorkItem
+from rewardgym.validate import check_weights, compile_schemas
 
 CACHEABLE = {int(Status.OK), int(Status.NO_ANSWER), int(Status.INVALID_REFERENCE)}
 DEADLINE_MARGIN_S = 0.02  # answer a call's unfinished items this long before its gRPC deadline
@@ -61,6 +62,7 @@ class Engine:
         self.config = config
         self.load_errors: list[str] = []
         self.tasks: dict[str, Task] = discover(self.load_errors)
+        compile_schemas(self.tasks, self.load_errors)  # a schema that does not compile is reported here
         preload = sorted({type(t).__module__ for t in self.tasks.values()})
         self.pool = Pool(config.workers, max_queue=config.max_queue, preload=preload)
         self.cache = cache_mod.LRUCache(config.cache_entries)
@@ -75,6 +77,11 @@ class Engine:
 
     async def close(self) -> None:
         await self.pool.close()
+
+    def check_options(self, items: list[Item], options: Options) -> None:
+        """Request-level checks (``InvalidArgument`` naming the option): weights must be finite and
+        each a component of at least one task the request names."""
+        check_weights(options.weights, (self.tasks[t] for t in {it.task for it in items} if t in self.tasks))
 
     def budget(self, task: Task, options: Options) -> float:
         want = options.item_deadline_s if options.item_deadline_s > 0 else task.default_deadline_s

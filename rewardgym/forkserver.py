@@ -17,6 +17,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 
 WORDS_PER_SLOT = 3  # [seq of the running item or -1, its start in monotonic ns, highest seq it may start]
 
@@ -38,6 +39,9 @@ class ForkServer:
         for i in range(slots):
             self.status[WORDS_PER_SLOT * i] = -1
             self.status[WORDS_PER_SLOT * i + 2] = NO_CUTOFF
+        self.restarts = 0
+        self._retry_at = 0.0
+        self._delay = 0.1
         self._start()
 
     def _start(self) -> None:
@@ -61,6 +65,29 @@ class ForkServer:
                 raise RuntimeError("fork server exited")
             buf += chunk
         return buf.decode().strip()
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None  # poll() also reaps a dead one
+
+    def restart(self) -> bool:
+        """Start a fresh fork server if this one died (fork+exec: safe with gRPC threads running).
+        False when it could not; the next call retries after a growing pause (0.1 s doubling to 5 s)."""
+        with self.lock:
+            if self.proc.poll() is None:
+                return True
+            if time.monotonic() < self._retry_at:
+                return False
+            try:
+                self.ctrl.close()
+                self._start()
+            except Exception as exc:  # noqa: BLE001 - reported, retried
+                print(f"rewardgym fork server: restart failed: {exc!r}", file=sys.stderr)
+                self._retry_at = time.monotonic() + self._delay
+                self._delay = min(self._delay * 2, 5.0)
+                return False
+            self._delay = 0.1
+            self.restarts += 1
+            return True
 
     def spawn(self, slot: int) -> tuple[int, socket.socket]:
         with self.lock:

@@ -11,6 +11,7 @@ import json
 from typing import Any
 
 from rewardgym.engine import Item, Result
+from rewardgym.validate import MAX_DEPTH, too_deep
 
 STATUS_NAMES = {1: "ok", 2: "no_answer", 3: "invalid_reference", 4: "unknown_task", 5: "timeout",
                 6: "sandbox_error", 7: "internal_error", 8: "rejected"}
@@ -20,9 +21,11 @@ def parse_line(n: int, line: str) -> dict[str, Any] | str | None:
     """The item of line ``n``, an error message naming what is wrong, or None for a blank line."""
     if not line.strip():
         return None
+    if too_deep(line):  # before json.loads, which recurses
+        return f"line {n}: nested deeper than {MAX_DEPTH} levels"
     try:
         obj = json.loads(line)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         return f"line {n}: not JSON ({exc})"
     if not isinstance(obj, dict) or not isinstance(obj.get("completion"), str) or not obj.get("task"):
         return f"line {n}: needs \"task\" and a string \"completion\""

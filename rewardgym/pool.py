@@ -101,6 +101,7 @@ class Pool:
         self.stats = {"stolen": 0, "scored": 0, "timeouts": 0, "crashes": 0, "respawns": 0, "rejected": 0}
         self._watchdog: asyncio.Task[None] | None = None
         self._closing = False
+        self._fs_restart: asyncio.Future[bool] | None = None
 
     # ---- lifecycle -------------------------------------------------------------------------
     def start(self) -> None:
@@ -138,6 +139,17 @@ class Pool:
             self._detach(slot)
             _kill(slot.pid)
         await asyncio.to_thread(self.forkserver.close)
+
+    def serving(self) -> bool:
+        """A worker can take items now, or the fork server is alive to replace them."""
+        return any(s.ready for s in self.slots) or self.forkserver.alive()
+
+    def check_forkserver(self) -> None:
+        """Restart a fork server that died (reaping it: no zombie), off the loop."""
+        if self._closing or self._fs_restart is not None or self.forkserver.alive():
+            return
+        self._fs_restart = asyncio.ensure_future(asyncio.to_thread(self.forkserver.restart))
+        self._fs_restart.add_done_callback(lambda _: setattr(self, "_fs_restart", None))
 
     def pids(self) -> list[int]:
         return [s.pid for s in self.slots if s.ready]

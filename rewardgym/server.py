@@ -22,6 +22,11 @@ from rewardgym.v1 import reward_pb2, reward_pb2_grpc
 log = logging.getLogger("rewardgym.server")
 SERVICE = reward_pb2.DESCRIPTOR.services_by_name["RewardService"].full_name
 OPEN_METHODS = ("/grpc.health.v1.Health/",)  # probes work without the token
+HEALTH_PERIOD_S = 0.1
+
+
+class ServeError(RuntimeError):
+    """The server could not start serving (its address cannot be bound)."""
 
 
 class TokenAuth(grpc.aio.ServerInterceptor):
@@ -83,16 +88,24 @@ class Server:
         health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
         reflection.enable_server_reflection(
             (SERVICE, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME), server)
-        if cfg.tls_cert:
-            with open(cfg.tls_key, "rb") as k, open(cfg.tls_cert, "rb") as c:
-                creds = grpc.ssl_server_credentials([(k.read(), c.read())])
-            self.port = server.add_secure_port(cfg.address, creds)
-        else:
-            self.port = server.add_insecure_port(cfg.address)
+        try:
+            if cfg.tls_cert:
+                with open(cfg.tls_key, "rb") as k, open(cfg.tls_cert, "rb") as c:
+                    creds = grpc.ssl_server_credentials([(k.read(), c.read())])
+                self.port = server.add_secure_port(cfg.address, creds)
+            else:
+                self.port = server.add_insecure_port(cfg.address)
+            if not self.port:
+                raise RuntimeError("bind failed")
+        except (RuntimeError, OSError) as exc:  # port taken, bad address, unreadable TLS files
+            await self.engine.close()
+            if self.sandbox is not None:
+                self.sandbox.close()
+            raise ServeError(f"cannot listen on {cfg.address} ({exc}): is another server using the port? Stop it "
+                             "or pass --address HOST:PORT") from None
         await server.start()
         api_http = await _start_http(self, servicer, metrics) if cfg.http_address else None
-        for name in ("", SERVICE):
-            await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
+        health_task = asyncio.create_task(self._health(health_servicer))
         http = await metrics.serve(cfg.metrics_address) if cfg.metrics_address else None
         log.info("serving on %s (port %d)%s%s", cfg.address, self.port, " with TLS" if cfg.tls_cert else "",
                  " with token" if cfg.token else "")
@@ -107,6 +120,7 @@ class Server:
                 pass  # not the main thread: the caller stops us through `stop`
         await stop.wait()
         log.info("shutting down")
+        health_task.cancel()
         await health_servicer.enter_graceful_shutdown()
         if http is not None:
             http.close()
@@ -116,6 +130,49 @@ class Server:
         await self.engine.close()
         if self.sandbox is not None:
             self.sandbox.close()
+
+    def serving(self) -> dict[str, bool]:
+        """Per task: can it score now? Workers (or the fork server to replace them) for every task, and
+        a running sandbox for tasks that execute code."""
+        assert self.engine is not None
+        pool = self.engine.pool.serving()
+        box = sandbox_up(self.sandbox)
+        return {name: pool and (box or not getattr(t, "needs_sandbox", False)) for name, t in self.engine.tasks.items()}
+
+    async def _health(self, hs: Any) -> None:
+        """Keep gRPC health honest: ``""`` and the service go NOT_SERVING while any task cannot score;
+        ``rewardgym.v1.RewardService/<task>`` says it per task. Also restarts a dead fork server."""
+        assert self.engine is not None
+        SERVING, NOT = health_pb2.HealthCheckResponse.SERVING, health_pb2.HealthCheckResponse.NOT_SERVING
+        last: dict[str, int] = {}
+        while True:
+            try:
+                self.engine.pool.check_forkserver()
+                per = self.serving()
+                want = {f"{SERVICE}/{name}": SERVING if ok else NOT for name, ok in per.items()}
+                overall = SERVING if all(per.values()) else NOT
+                want[""] = want[SERVICE] = overall
+                for name, st in want.items():
+                    if last.get(name) != st:
+                        await hs.set(name, st)
+                        if name and "/" in name:
+                            log.log(logging.INFO if st == SERVING else logging.ERROR, "health: %s %s", name,
+                                    health_pb2.HealthCheckResponse.ServingStatus.Name(st))
+                last = want
+            except Exception:  # the health loop must never die
+                log.exception("health check")
+            await asyncio.sleep(HEALTH_PERIOD_S)
+
+
+def sandbox_up(handle: Any) -> bool:
+    """Whether the sandbox this server started can take jobs (True when it started none: remote)."""
+    if handle is None:
+        return True
+    up = getattr(handle, "up", None)
+    if up is not None:
+        return bool(up)
+    proc = getattr(handle, "proc", None)
+    return proc is None or proc.poll() is None
 
 
 async def _start_http(srv: Server, servicer: RewardServicer, metrics: Metrics) -> Any:

@@ -28,6 +28,7 @@ from rewardgym.episodes import Episode, Episodes
 from rewardgym.idempotency import IdConflict, Idempotency, Job
 from rewardgym.v1 import reward_pb2 as pb
 from rewardgym.v1 import reward_pb2_grpc as pb_grpc
+from rewardgym.validate import InvalidArgument, component_names
 
 MAX_SAMPLE = 10_000
 
@@ -45,11 +46,11 @@ class RewardServicer(pb_grpc.RewardServiceServicer):
         self.episodes = Episodes(cfg.episode_ttl_s, cfg.max_episodes)
         self.idempotency = idempotency or Idempotency(cfg.idempotency_window_s)
 
-    async def _job(self, request: pb.ScoreRequest, context: grpc.aio.ServicerContext) -> Job:
+    async def _job(self, request: pb.ScoreRequest, context: grpc.aio.ServicerContext, items: list[Item],
+                   opts: Options) -> Job:
         """The server-owned job of a request with a request_id (see rewardgym.idempotency). It runs
         without the call's deadline: each item keeps its own, and a retry may come after the call's end."""
         digest = hashlib.blake2b(request.SerializeToString(deterministic=True), digest_size=20).digest()
-        items, opts = items_from_request(request), options_from_proto(request.options)
         try:
             return self.idempotency.job(request.request_id, digest,
                                         lambda on_result: self.engine.score(items, opts, None, on_result))
@@ -59,11 +60,11 @@ class RewardServicer(pb_grpc.RewardServiceServicer):
 
     async def Score(self, request: pb.ScoreRequest, context: grpc.aio.ServicerContext) -> pb.ScoreResponse:
         t0 = time.perf_counter()
+        items, options = await self._checked(request, context)
         if request.request_id:
-            results = await (await self._job(request, context)).result()
+            results = await (await self._job(request, context, items, options)).result()
         else:
-            results = await self.engine.score(items_from_request(request), options_from_proto(request.options),
-                                              _deadline(context))
+            results = await self.engine.score(items, options, _deadline(context))
         resp = response_from_results(results)
         tracker = tracker_of(request)
         if tracker is not None:
@@ -111,15 +112,15 @@ class RewardServicer(pb_grpc.RewardServiceServicer):
                             context: grpc.aio.ServicerContext) -> AsyncIterator[list[Result]]:
         """Results in groups: whatever is ready when the previous group has been handed on. The first
         result of a group is never held back to wait for others (same latency as ScoreStream)."""
+        items, options = await self._checked(request, context)
         if request.request_id:  # a server-owned job: leaving this stream does not stop it
-            job = await self._job(request, context)
+            job = await self._job(request, context, items, options)
             async with contextlib.aclosing(job.follow()) as groups:
                 async for group in groups:
                     yield group
             return
         ready: asyncio.Queue[Result | None] = asyncio.Queue()
-        job = asyncio.ensure_future(self.engine.score(items_from_request(request), options_from_proto(request.options),
-                                                      _deadline(context), ready.put_nowait))
+        job = asyncio.ensure_future(self.engine.score(items, options, _deadline(context), ready.put_nowait))
         job.add_done_callback(lambda _: ready.put_nowait(None))  # wakes us if the engine fails
         try:
             done = False
@@ -136,6 +137,17 @@ class RewardServicer(pb_grpc.RewardServiceServicer):
         finally:
             if not job.done():  # the client went away: drop its pending work
                 job.cancel()
+
+    async def _checked(self, request: pb.ScoreRequest,
+                       context: grpc.aio.ServicerContext) -> tuple[list[Item], Options]:
+        """The request's items and options, or the call ends with INVALID_ARGUMENT naming the option."""
+        try:
+            items, options = items_from_request(request), options_from_proto(request.options)
+            self.engine.check_options(items, options)
+        except InvalidArgument as exc:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
+            raise AssertionError("unreachable") from None
+        return items, options
 
     async def ListTasks(self, request: pb.ListTasksRequest, context: grpc.aio.ServicerContext) -> pb.ListTasksResponse:
         infos = []
@@ -187,8 +199,13 @@ class RewardServicer(pb_grpc.RewardServiceServicer):
         assert ep is not None
         if ep.done:
             await context.abort(grpc.StatusCode.FAILED_PRECONDITION, "episode has terminated; call Reset")
-        opts: Options = options_from_proto(request.options)
-        (res,) = await self.engine.score([Item(ep.task, request.action, ep.ref_json, request.episode_id)], opts,
+        item = Item(ep.task, request.action, ep.ref_json, request.episode_id)
+        try:
+            opts: Options = options_from_proto(request.options)
+            self.engine.check_options([item], opts)
+        except InvalidArgument as exc:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
+        (res,) = await self.engine.score([item], opts,
                                          _deadline(context))
         ep.steps += 1
         ep.done = True  # built-in tasks are single-step (contextual bandits)
@@ -202,7 +219,8 @@ def gym_id(task: Any) -> str:
 
 def _describe(task: Any) -> dict[str, str]:
     try:
-        return {str(k): str(v) for k, v in task.describe().items()}
+        return {"components": ",".join(sorted(component_names(task))),
+                **{str(k): str(v) for k, v in task.describe().items()}}
     except Exception as exc:  # a plugin's describe() must not break ListTasks
         return {"describe_error": repr(exc)}
 

@@ -19,10 +19,12 @@ from typing import Any
 
 from envs.base import InvalidReference, Status, Task, Verdict
 from envs.language import language_share, parse_language
+from rewardgym.validate import MAX_DEPTH, SchemaCheck, compile_schemas, too_deep
 
 FLUSH_S = 0.002  # results are batched for at most this long before going to the parent
 REF_CACHE = 4096  # parsed references kept per worker (a math gold is parsed once)
 log = logging.getLogger("rewardgym.worker")
+SCHEMAS: dict[str, SchemaCheck] = {}  # compiled once in the fork server; every worker inherits them
 
 
 class _Worker:
@@ -44,11 +46,17 @@ class _Worker:
         if hit is not None:
             self.refs.move_to_end(key)
             return hit
+        # Depth first, with a linear scan: json.loads and every validator below recurse.
+        if too_deep(ref_json):
+            raise InvalidReference(f"reference: nested deeper than {MAX_DEPTH} levels")
         try:
             obj = json.loads(ref_json)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             raise InvalidReference(f"reference: not valid JSON ({exc})") from None
         obj, language = _language_option(task, obj)
+        check = SCHEMAS.get(task.name)
+        if check is not None and (err := check.error(obj)) is not None:
+            raise InvalidReference(err)  # never reaches parse_reference
         parsed = (task.parse_reference(obj), language)
         self.refs[key] = parsed
         if len(self.refs) > REF_CACHE:
@@ -117,7 +125,10 @@ def _plain(v: Verdict, elapsed: float) -> list[Any]:
 def load_tasks() -> dict[str, Task]:
     from envs.registry import discover
 
-    return discover()
+    tasks = discover()
+    SCHEMAS.clear()
+    SCHEMAS.update(compile_schemas(tasks))
+    return tasks
 
 
 def serve(fd: int, status: Any, slot: int, tasks: dict[str, Task]) -> None:

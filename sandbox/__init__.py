@@ -39,7 +39,8 @@ def _kind() -> str:
 def start_from_env() -> Any | None:
     """Start what the configured backend needs and export its endpoint for worker processes.
 
-    ``local``: starts the zygote pool (fork+exec of a fresh interpreter), exports
+    ``local``: starts the zygote pool (fork+exec of a fresh interpreter) under a ``Supervisor``
+    (restarted with backoff if it dies; ``.up`` says whether it serves), exports
     ``REWARDGYM_SANDBOX_ADDR=unix:/...sock``. ``docker``: starts the container-pool manager the same
     way. ``remote``: starts nothing (``REWARDGYM_SANDBOX_ADDR`` must name the service); returns None.
     Call it before any gRPC thread exists; ``close()`` the handle at shutdown.
@@ -55,7 +56,13 @@ def start_from_env() -> Any | None:
         return start_docker(export_env=True)
     if os.environ.get(ENV_ADDR, "").startswith("unix:") and os.path.exists(os.environ[ENV_ADDR][5:]):
         return None  # a pool is already running (started by a parent process)
-    return start_local(export_env=True)
+    from sandbox.supervise import Supervisor
+
+    # Supervised: restarted on the same socket if it dies, so workers keep their address.
+    sup = Supervisor()
+    os.environ[ENV_KIND] = "local"
+    os.environ[ENV_ADDR] = sup.addr
+    return sup.start()
 
 
 def connect(addr: str | None = None) -> Executor | None:

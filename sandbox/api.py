@@ -97,6 +97,8 @@ class JobResult:
 class SandboxError(RuntimeError):
     """The sandbox could not run the job (infrastructure), as opposed to the program failing."""
 
+    status = 6  # rewardgym.v1.Status.SANDBOX_ERROR: how a scoring worker reports it (e.g. from setup)
+
 
 class Executor(abc.ABC):
     """Runs jobs in isolation. Implementations: local (fork server), remote (gRPC), docker."""

@@ -19,6 +19,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from sandbox import sitedirs
 from sandbox.api import Executor, Job, JobResult, SandboxError
 
 if TYPE_CHECKING:
@@ -33,6 +34,7 @@ UID_BASE = 20000
 UID_SPAN = 1000  # slot uids of one pool: [base, base + UID_SPAN); pools on one host get disjoint ranges
 UID_RANGES = 40
 LOCK_DIR = "/run/rewardgym-sandbox-uids"
+RECONNECT_S = 5.0  # a job that lost its zygote is re-run once if the pool listens again within this
 
 
 @dataclass
@@ -113,6 +115,7 @@ def start_local(config: LocalConfig | None = None, *, export_env: bool = True, t
     # in about half the time. Submissions still import what is installed: the directories of our
     # sys.path (site-packages among them) are appended, without running any .pth code.
     args["sys_path"] = [p for p in sys.path if p and os.path.isdir(p) and p != ROOT]
+    args["expose"] = sitedirs.env_dirs()  # what runs must import from, wherever it lives
     boot = ("import json, sys; a = json.loads(sys.argv[1]); sys.path += a['sys_path']; "
             "from sandbox.local import _manager; _manager(a)")
     proc = subprocess.Popen([sys.executable, "-S", "-c", boot, json.dumps(args)], env=env,
@@ -123,6 +126,9 @@ def start_local(config: LocalConfig | None = None, *, export_env: bool = True, t
         proc.wait(timeout)
         raise SandboxError(f"local sandbox failed to start (exit {proc.returncode})")
     info = json.loads(line)
+    if "error" in info:
+        proc.wait(timeout)
+        raise SandboxError(f"local sandbox failed to start: {info['error']}")
     handle = LocalHandle(proc, path, info)
     if export_env:
         os.environ["REWARDGYM_SANDBOX"] = "local"
@@ -156,9 +162,30 @@ class LocalExecutor(Executor):
 
     def execute(self, job: Job) -> JobResult:
         budget = (job.limits.wall() + 1.0) * max(1, len(job.stdins)) + 120.0
-        res = JobResult.from_json(self._call({"op": "execute", "job": job.to_json()}, min(self.timeout, budget)))
+        req = {"op": "execute", "job": job.to_json()}
+        try:
+            d = self._call(req, min(self.timeout, budget))
+        except SandboxError as exc:
+            # No reply: the zygote (or the whole pool) died under the job, or the pool is restarting.
+            # Run it once more, on a pool that answers again within RECONNECT_S; a timeout is final.
+            lost = isinstance(exc.__cause__, (ConnectionError, FileNotFoundError))  # not a timeout
+            if not lost or not self._wait_listening(RECONNECT_S):
+                raise
+            d = self._call(req, min(self.timeout, budget))
+        res = JobResult.from_json(d)
         res.backend = res.backend or self.name
         return res
+
+    def _wait_listening(self, timeout: float) -> bool:
+        """True once a zygote answers a health request (the pool is back), within ``timeout``."""
+        end = time.monotonic() + timeout
+        while (left := end - time.monotonic()) > 0:
+            try:
+                self._call({"op": "health"}, left)
+                return True
+            except SandboxError:
+                time.sleep(0.05)
+        return False
 
     def health(self) -> dict[str, Any]:
         return self._call({"op": "health"}, 10.0)
@@ -248,9 +275,13 @@ def _manager(args: dict[str, Any]) -> None:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    infos = []
-    for i in range(n):
-        spawn(i, uid_base + i)
+    try:
+        for i in range(n):
+            spawn(i, uid_base + i)
+    except RuntimeError as e:  # the server reports why instead of a bare exit status
+        stop()
+        print(json.dumps({"error": str(e)[:2000]}), flush=True)
+        raise SystemExit(1) from None
     from sandbox import langs
 
     infos = {"workers": n, "uid_base": uid_base, "uid_span": UID_SPAN, "layers": layers.layers_string(probe), "off": {k: v for k, v in probe.items() if v is not True},

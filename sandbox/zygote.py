@@ -28,7 +28,7 @@ import sys
 import time
 from typing import Any
 
-from sandbox import langs, layers, pyharness
+from sandbox import langs, layers, pyharness, sitedirs
 from sandbox.api import CE, MLE, OK, OLE, RE, SE, SKIPPED, TLE, Job, JobResult, Limits, RunResult
 
 # Modules a submission commonly imports: loaded once here so each run pays nothing for them.
@@ -108,6 +108,7 @@ class Zygote:
         self.cg_limits: tuple[int, int] | None = None
         self.vm_size = 0
         self.ooms = 0
+        self.sites = sitedirs.Plan()
 
     # ------------------------------------------------------------ startup
     def setup(self) -> None:
@@ -121,30 +122,25 @@ class Zygote:
                 flags |= self.ns_flags & (layers.CLONE_NEWNET | layers.CLONE_NEWIPC | layers.CLONE_NEWUTS)
             layers.unshare(flags)
             layers.mount("none", "/", None, layers.MS_REC | layers.MS_PRIVATE)
-            # The interpreter's own tree stays visible (read-only) when it lives under a hidden dir
-            # (pyenv under /root). Opened before the tmpfs covers it: a bind from the path afterwards
-            # would bind the empty tmpfs directory onto itself. Our source tree is not kept.
-            keep = sorted(p for p in {sys.base_prefix, sys.prefix} if p.startswith(HIDE_DIRS))
-            keep_fds = {p: os.open(p, os.O_PATH | os.O_DIRECTORY) for p in keep}
+            # The server's interpreter and site directories stay visible (read-only) wherever they
+            # live. Opened before the covers: a bind from the path afterwards would bind the empty
+            # tmpfs directory onto itself. Our source tree is not kept.
+            self.sites = sitedirs.plan(self.cfg.get("expose", []), HIDE_DIRS)
             for d in HIDE_DIRS:
                 if not os.path.isdir(d) or os.path.islink(d):
                     continue
                 layers.mount("tmpfs", d, "tmpfs", layers.MS_NOSUID | layers.MS_NODEV, "size=64k,mode=755")
-                for p in keep:
-                    if p.startswith(d + "/"):
-                        os.makedirs(p, exist_ok=True)
+                for p in self.sites.targets_under(d):
+                    os.makedirs(p, exist_ok=True)
                 with contextlib.suppress(OSError):
                     layers.mount("tmpfs", d, None, layers.MS_REMOUNT | layers.MS_RDONLY | layers.MS_NOSUID
                                  | layers.MS_NODEV, "size=64k,mode=755")
-            for p in keep:
-                layers.mount(f"/proc/self/fd/{keep_fds[p]}", p, None, layers.MS_BIND | layers.MS_REC)
-                os.close(keep_fds[p])
-                layers.mount("none", p, None, layers.MS_REMOUNT | layers.MS_BIND | layers.MS_RDONLY | layers.MS_NOSUID)
             layers.mount("tmpfs", "/dev/shm", "tmpfs", layers.MS_NOSUID | layers.MS_NODEV | layers.MS_NOEXEC
                          | layers.MS_RDONLY, "size=4k,mode=755")
             self.root = "/run/rewardgym-sandbox"
             os.makedirs("/run", exist_ok=True)
             layers.mount("tmpfs", "/run", "tmpfs", layers.MS_NOSUID | layers.MS_NODEV, "mode=755")
+            sitedirs.apply(self.sites, layers.mount, layers)
         elif self.scope == "slot" and self.ns_flags & (layers.CLONE_NEWNET | layers.CLONE_NEWIPC | layers.CLONE_NEWUTS):
             layers.unshare(self.ns_flags & (layers.CLONE_NEWNET | layers.CLONE_NEWIPC | layers.CLONE_NEWUTS))
         os.makedirs(f"{self.root}/bin", mode=0o755, exist_ok=True)
@@ -174,6 +170,25 @@ class Zygote:
             self._start_init()
         gc.freeze()
         self.ooms = self.cgroup.oom_kills() if self.cgroup else 0
+        self._self_check()
+
+    def _self_check(self) -> None:
+        """One real run (slot uid, every layer on) through the Python harness, importing from each
+        directory of the server's environment: a slot that cannot is never started. (A standalone
+        zygote in its own image, ``main()``, is checked by its container's health instead.)"""
+        if "expose" not in self.cfg:
+            return
+        job = sitedirs.probe_job(self.cfg.get("expose", []), self.sites)
+        res = self.run(argv=None, code=sitedirs.PROBE_SRC, harness=job, stdin="",
+                       lim=Limits(time_s=10.0, memory_mb=256, wall_s=20.0), records=True)
+        bad = sitedirs.probe_failures(res.records)
+        if bad is None:
+            raise RuntimeError(f"sandbox self-check: the Python harness did not answer ({res.status} "
+                               f"{res.detail} {res.stderr[-300:]!r})")
+        if bad:
+            raise RuntimeError(f"sandbox self-check: runs cannot import the server's environment: {'; '.join(bad)[:500]}")
+        if self.retire:
+            raise RuntimeError(f"sandbox self-check: {self.retire}")
 
     def _start_init(self) -> None:
         """Enter a slot pid namespace: its pid 1 mounts /proc for it and reaps orphans until we die."""

@@ -24,7 +24,8 @@ def free_port() -> int:
 
 class ServerProc:
     def __init__(self, workers: int = 2, token: str = "", extra: list[str] | None = None,
-                 env: dict[str, str] | None = None, port: int | None = None, module: str = "rewardgym") -> None:
+                 env: dict[str, str] | None = None, port: int | None = None, module: str = "rewardgym",
+                 python: str | None = None, ready_service: str = "") -> None:
         self.port = port or free_port()
         self.address = f"127.0.0.1:{self.port}"
         self.workers = workers
@@ -32,11 +33,13 @@ class ServerProc:
         self.extra = extra or []
         self.env = env or {}
         self.module = module  # tests.legacy_server: the server without its newer RPCs
+        self.python = python or sys.executable  # another environment's interpreter, e.g. a virtualenv
+        self.ready_service = ready_service  # the health service name start() waits for ("" : all of it)
         self.proc: subprocess.Popen[bytes] | None = None
         self.log = ROOT / ".pytest_cache" / f"server-{self.port}.log"
 
     def start(self, timeout: float = 60.0) -> ServerProc:
-        cmd = [sys.executable, "-m", self.module, "serve", "--address", self.address, "--workers", str(self.workers),
+        cmd = [self.python, "-m", self.module, "serve", "--address", self.address, "--workers", str(self.workers),
                *self.extra]
         if self.token:
             cmd += ["--token", self.token]
@@ -56,7 +59,7 @@ class ServerProc:
                 if self.proc is not None and self.proc.poll() is not None:
                     raise RuntimeError(f"server exited with {self.proc.returncode}:\n{self.log.read_text()[-3000:]}")
                 try:
-                    r = stub.Check(health_pb2.HealthCheckRequest(), timeout=1)
+                    r = stub.Check(health_pb2.HealthCheckRequest(service=self.ready_service), timeout=1)
                     if r.status == health_pb2.HealthCheckResponse.SERVING:
                         return
                 except grpc.RpcError:

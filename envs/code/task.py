@@ -92,11 +92,14 @@ class CodeTask(Task):
     description: ClassVar[str] = "Program synthesis: stdin/stdout, assert (HumanEval/MBPP) and function-call tests"
     default_deadline_s: ClassVar[float] = 30.0
     default_weights: ClassVar[dict[str, float]] = {"pass_rate": 1.0}
+    components: ClassVar[tuple[str, ...]] = ("pass_rate", "all_passed", "compiled")
+    needs_sandbox: ClassVar[bool] = True
     env_name: ClassVar[str] = "Code"
     reference_schema: ClassVar[dict[str, Any]] = {
         "type": "object",
         "properties": {
-            "language": {"type": "string", "enum": ["python", "c", "cpp", "javascript", "java"]},
+            "language": {"type": "string", "enum": ["python", "c", "cpp", "javascript", "java",
+                                                    "py", "python3", "c++", "js", "node"]},
             "tests": {"type": "array", "items": {"type": "object", "properties": {"input": {}, "output": {}}}},
             "time_limit_s": {"type": "number"},
             "memory_limit_mb": {"type": "integer"},
