@@ -13,7 +13,7 @@
 #   built by tests/test_client_oldpins.py on its first run;
 # - starts the Docker engine when it is installed but stopped (scripts/ensure_docker.sh); the docker
 #   sandbox-backend tests build the images rewardgym/base:bookworm and rewardgym/sandbox:dev once.
-# Then ruff and the whole suite (pytest-xdist, one worker per core, at most 4).
+# Then ruff and the whole suite (pytest-xdist: one process per core, at most 4).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 PY=${PYTHON:-python3}
@@ -54,5 +54,11 @@ fi
 "$VPY" -m ruff check .
 # The docker sandbox backend's tests need the engine; start it if it is installed but stopped.
 bash scripts/ensure_docker.sh || echo "test.sh: no Docker engine here: the docker-backend tests will fail" >&2
-n=$(nproc); (( n > 4 )) && n=4
+# Two or more files at a time (a file's tests stay in one process: they share module fixtures), the
+# slowest files first so that no long one starts last. REWARDGYM_TEST_WORKERS=0: one process.
+n=${REWARDGYM_TEST_WORKERS:-$(nproc)}; (( n > 4 )) && n=4
+if [ $# -eq 0 ]; then
+    slow=(tests/test_sandbox_hostile.py tests/test_code_task.py tests/test_client_server.py)
+    set -- "${slow[@]}" $(ls tests/test_*.py | grep -vxF -f <(printf '%s\n' "${slow[@]}"))
+fi
 exec "$VPY" -m pytest -q -n "$n" --dist loadfile "$@"
