@@ -88,7 +88,7 @@ def _checker(obj: dict[str, Any]) -> str:
 
 class CodeTask(Task):
     name: ClassVar[str] = "code"
-    version: ClassVar[str] = "1"
+    version: ClassVar[str] = "1.0.0"
     description: ClassVar[str] = "Program synthesis: stdin/stdout, assert (HumanEval/MBPP) and function-call tests"
     default_deadline_s: ClassVar[float] = 30.0
     default_weights: ClassVar[dict[str, float]] = {"pass_rate": 1.0}

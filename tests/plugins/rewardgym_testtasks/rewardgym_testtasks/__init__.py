@@ -16,7 +16,7 @@ class SleepyTask(Task):
     """``sleep:S`` sleeps S seconds, ``spin`` never returns (busy loop), anything else scores 1."""
 
     name = "sleepy"
-    version = "1"
+    version = "1.0.0"
     default_deadline_s = 0.5
 
     def score(self, completion: str, reference: Any, weights: dict[str, float] | None = None) -> Verdict:
@@ -32,7 +32,7 @@ class CrashyTask(Task):
     """``raise`` raises, ``exit`` kills its own process, ``segv`` segfaults; anything else scores 1."""
 
     name = "crashy"
-    version = "1"
+    version = "1.0.0"
 
     def score(self, completion: str, reference: Any, weights: dict[str, float] | None = None) -> Verdict:
         if completion == "raise":
