@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from typing import Any
 
-from envs.answer import candidates, format_ok
+from envs.answer import FLOOD, candidates, format_ok
 from envs.base import InvalidReference, ProbeCase, Problem, Status, Task, Verdict
 from envs.hedge import qualifiers
 from envs.math.ast import CONTAINERS, Node
@@ -243,6 +243,9 @@ class MathTask(Task):
         chosen = (cands[0].text, cands[0].source)
         pred = analyse(chosen[0])
         for cand in cands:
+            if FLOOD & cand.around:  # a flood of candidates, or structure around one, is refused unread
+                return self._verdict(0.0, fmt, weights, cand.text.strip()[:200], f"stage=hedging;source="
+                                     f"{cand.source};qualifiers={','.join(sorted(FLOOD & cand.around))}")
             a = analyse(cand.text)
             if a.node is not None or (a.norm.is_text and ref.answer is not None and ref.answer.norm.is_text) \
                     or cand.source in _MARKED:
