@@ -260,9 +260,7 @@ def _candidates(body: str, tag: str | None, fallback: str, require_marked: bool,
         out.append(boxed)
     if require_marked or fallback == "none":
         return out
-    chat = body.find("<|im_")  # a chat template leaking past the answer: nothing after it counts
-    if chat >= 0:
-        body = body[:chat]
+    body = _before_chat(body)
     hope = body.rfind("I hope it is correct")
     if hope >= 0 and len(body) - hope < 40:
         body = body[:hope]
@@ -332,6 +330,19 @@ def find_answer(text: str, *, fallback: str = "last_sentence", require_marked: b
     if first.source in ("answer_anchor", "final_answer", "last_line"):
         span = span.rstrip(".。").strip()
     return Found(span, first.source, bool(bad), frozenset(bad))
+
+
+def _before_chat(body: str) -> str:
+    """A chat template leaking past the answer ("…<|im_end|><|im_start|>user …"): nothing from the
+    first marker on counts, unless the completion goes on after its last closed turn (the template
+    text then sat in the reasoning, and the answer comes after it)."""
+    chat = body.find("<|im_")
+    if chat < 0:
+        return body
+    end = body.rfind("<|im_end|>")
+    if end > body.rfind("<|im_start|>") and body[end + len("<|im_end|>"):].strip():
+        return body
+    return body[:chat]
 
 
 def last_nonempty_line(text: str) -> str | None:

@@ -19,7 +19,7 @@ from envs.math.letters import gold_letter, pred_letter
 from envs.math.normalize import Norm, normalize, text_key
 from envs.math.probe import probe_cases
 from envs.math.symbolic import sympy_equal
-from envs.spans import ANCHOR, math_spans
+from envs.spans import ANCHOR, hidden, math_spans
 
 MAX_GOLD = 4000
 _PROSE = re.compile(r"(?<![\\A-Za-z_{])(?!(?:sin|cos|tan|sec|csc|cot|log|exp|sqrt|max|min|gcd|lcm|det|mod|pmod|"
@@ -124,6 +124,8 @@ def allowed_qualifiers(span: str, ans: Answer) -> frozenset[str]:
     """Qualifiers a prediction may carry because the gold does: its own words and signs, and
     "or"/"between"/several values for a gold that is itself a list."""
     allowed = set(qualifiers(span))
+    if hidden(span):  # "\x0crac" in a gold: a "\frac" mis-escaped upstream, and its completions with it
+        allowed.add("control")
     if ans.norm.has_or or (ans.node is not None and ans.node[0] in CONTAINERS):
         allowed |= {"or", "between", "several"}  # "x = 1 or x = 2", "between 12 and 13"
     return frozenset(allowed)
