@@ -37,6 +37,7 @@ from envs.spans import (
     TAIL,
     answer_tag,
     boxed_group,
+    despace,
     final_answer,
     hidden,
     last_number,
@@ -107,7 +108,7 @@ class Found:
 
 def before_words(text: str, start: int) -> str:
     """The words of the clause that lead up to ``start`` ("x is at least " → "at least ")."""
-    window = text[max(0, start - CONTEXT):start]
+    window = despace(text[max(0, start - CONTEXT):start])
     cut = 0
     for m in _CLAUSE_START.finditer(window):
         cut = m.end()
@@ -117,7 +118,7 @@ def before_words(text: str, start: int) -> str:
 def after_words(text: str, end: int, verdicts: bool = False) -> str:
     """The words after ``end`` up to the end of the sentence or the start of an explanation
     (with ``verdicts``, "is wrong" / "is not" are kept: they judge the value just given)."""
-    window = text[end:end + CONTEXT]
+    window = despace(text[end:end + CONTEXT])  # "\\;" is a space, not a clause break
     stop = _SENTENCE_END.search(window)
     if stop:  # a question mark ending the sentence stays: "3?" asks, it does not answer
         window = window[:stop.start() + (window[stop.start()] in "?？")]
@@ -159,9 +160,10 @@ def trim(span: str, verdicts: bool = False) -> str:
     """An anchor's span up to its explanation, without a trailing word-only parenthesis (with
     ``verdicts``, "is wrong" / "is not" stay: they judge the value)."""
     explain = _EXPLAIN_VERDICT if verdicts else _EXPLAIN
-    m = explain.search(span, 1)
+    spaced = despace(span, keep_length=True)  # "0.25\\;70.56": the ";" of a space is no clause break
+    m = explain.search(spaced, 1)
     while m is not None and not re.search(r"[\d\\$)}\]]", span[:m.start()]):
-        m = explain.search(span, m.end())  # "is the number of …": nothing stated yet, read on
+        m = explain.search(spaced, m.end())  # "is the number of …": nothing stated yet, read on
     if m is not None:
         span = span[:m.start()]
     return _WORD_PAREN.sub("", span).strip().rstrip(",").strip()
