@@ -15,6 +15,8 @@ allowed=frozenset())`` → ``Found``
 ``format_ok(text)``, ``strip_think(text, strict)``, ``answer_tag(text)``, ``boxed_group(text)``,
 ``last_nonempty_line(text)``, ``extract(text)`` (tag, box or last line, unchecked; kept for plugins).
 ``envs.hedge.qualifiers(text)`` names the qualifiers (``not``, ``or``, ``at least``, ``relation`` …).
+The layer adds ``control`` (a control or format character in the span, ``envs.spans.hidden``) and
+``overlong`` / ``nested`` (a span past ``MAX_SPAN`` characters or ``MAX_DEPTH`` brackets deep).
 
 Sources, in priority order: ``answer_tag`` (the last ``<answer>…</answer>``, read inside itself
 only), ``boxed`` (the last ``\\boxed{}``/``\\fbox{}`` and the boxes joined to it by connectors),
@@ -48,7 +50,8 @@ from envs.spans import (
 )
 
 __all__ = [
-    "FLOOD", "MAX_DEPTH", "MAX_SPAN", "Candidate", "Found", "after_words", "answer_tag", "around", "before_words", "boxed_group", "candidates",
+    "FLOOD", "MAX_DEPTH", "MAX_SPAN", "Candidate", "Found", "after_words", "answer_tag", "around", "before_words",
+    "boxed_group", "candidates",
     "extract", "find_answer", "format_ok", "last_nonempty_line", "second_thoughts", "strip_think",
 ]
 
