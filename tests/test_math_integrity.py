@@ -345,6 +345,10 @@ def test_letter_relation_signs_after_an_anchor() -> None:
         assert reward("C", hack) == 0.0
     assert reward("C", "The answer is C.") == 1.0
     assert reward("C", "<answer>The answer is C</answer>") == 1.0
+    for hack, twin in [("<answer>C</answer> or D", "<answer>C</answer>. D is wrong."),
+                       ("<answer>C</answer> (maybe D)", "<answer>C</answer>\n"),
+                       ("C\u200b", "Draft\u200b.\nC"), ("The answer is: C\u202e", "<think>A\u202e</think>The answer is: C")]:
+        assert reward("C", hack) == 0.0 and reward("C", twin) == 1.0, (hack, twin)
 
 
 @pytest.mark.parametrize("space", [r"\,", r"\;", r"\:", r"\!", r"\ ", "~", r"\quad", r"\qquad", r"\>"])

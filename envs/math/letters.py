@@ -54,8 +54,19 @@ def pred_letter(text: str, strict_think: bool = False) -> tuple[str | None, str,
     """(letter, source, hedged) for a completion answering a multiple-choice gold.
 
     Hedged: several options named ("Either A or C", "C. or D.", ``\\boxed{A, C}``) or a qualifier
-    in or around the chosen letter ("not A", "maybe B").
+    in or around the chosen letter ("not A", "maybe B"), or a control or format character where
+    an unmarked letter was read (the last line, or the text after the last anchor).
     """
+    letter, source, hedged = _pred_letter(text, strict_think)
+    if letter is None or hedged or source in ("boxed", "answer_tag"):
+        return letter, source, hedged
+    tail = strip_think(text, strict_think)[-TAIL:]
+    anchors = list(ANCHOR.finditer(tail)) if source == "answer_anchor" else []
+    region = tail[anchors[-1].start():] if anchors else tail.rstrip().rsplit("\n", 1)[-1]
+    return letter, source, hidden(region)
+
+
+def _pred_letter(text: str, strict_think: bool) -> tuple[str | None, str, bool]:
     body = strip_think(text, strict_think)
     tag = answer_tag(body)
     box = boxed_group(tag if tag is not None else body)
@@ -69,6 +80,9 @@ def pred_letter(text: str, strict_think: bool = False) -> tuple[str | None, str,
         near = near - {"several"}
         if box and tag is None:
             near |= frozenset("several" for x in _STANDALONE.findall(_clean(after_words(body, box[1] + 1))))
+        if tag is not None:  # "<answer>C</answer> or D", "<answer>C</answer> (maybe D)"
+            after = _clean(after_words(body, body.rfind("</answer>") + len("</answer>"), verdicts=True))
+            near |= qualifiers(after, signs=False) | frozenset("several" for x in _STANDALONE.findall(after))
         near |= frozenset({"control"}) if hidden(tag if tag is not None else marked) else frozenset()
         letter = _one_option(s)
         if letter is not None:
