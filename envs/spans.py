@@ -37,6 +37,7 @@ HIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\xad\u0600-\u0605\u061c\u06dd\u
 _SPACING = re.compile(r"\\[,;:! >]|~|\\(?:q?quad|enspace|thinspace|medspace|thickspace|negthinspace|"
                       r"negmedspace|negthickspace)(?![A-Za-z])|\\hspace\*?\{[^{}]{0,20}\}")
 _GROUPED = re.compile(r"(?<![\d.])\d{1,3}(?:(?:\\,|\\ |~|\{,\})\d{3})+(?![\d.])")
+_SPACE_HINT = re.compile(r"\\[,;:! >]|~|\\(?:q?quad|enspace|thinspace|medspace|thickspace|neg|hspace)|\{,\}")
 _GROUP_SEP = re.compile(r"\\,|\\ |~|\{,\}")
 _BRACE = re.compile(r"[{}]")
 _BRACKETS = re.compile(r"[()\[\]{}]")
@@ -51,7 +52,7 @@ def hidden(text: str) -> bool:
 def despace(text: str, keep_length: bool = False) -> str:
     """``text`` with LaTeX spacing commands as spaces and thousands separators ("1\\,000") as commas;
     with ``keep_length`` every offset stays where it was (a separator becomes commas)."""
-    if "\\" not in text and "~" not in text:
+    if ("\\" not in text and "~" not in text) or not _SPACE_HINT.search(text):
         return text
     text = _GROUPED.sub(lambda m: _GROUP_SEP.sub(lambda g: "," * len(g.group()) if keep_length else ",",
                                                   m.group()), text)
@@ -60,6 +61,8 @@ def despace(text: str, keep_length: bool = False) -> str:
 
 def too_deep(text: str, limit: int) -> bool:
     """True when brackets nest more than ``limit`` deep in ``text`` (one regex pass, stops early)."""
+    if text.count("(") + text.count("[") + text.count("{") <= limit:
+        return False  # too few openers to nest that deep: no scan
     depth = 0
     for m in _BRACKETS.finditer(text):
         if m.group() in "([{":
