@@ -15,6 +15,8 @@ allowed=frozenset())`` → ``Found``
 ``format_ok(text)``, ``strip_think(text, strict)``, ``answer_tag(text)``, ``boxed_group(text)``,
 ``last_nonempty_line(text)``, ``extract(text)`` (tag, box or last line, unchecked; kept for plugins).
 ``envs.hedge.qualifiers(text)`` names the qualifiers (``not``, ``or``, ``at least``, ``relation`` …).
+The layer adds ``control`` (a control or format character in the span, ``envs.spans.hidden``) and
+``overlong`` / ``nested`` (a span past ``MAX_SPAN`` characters or ``MAX_DEPTH`` brackets deep).
 
 Sources, in priority order: ``answer_tag`` (the last ``<answer>…</answer>``, read inside itself
 only), ``boxed`` (the last ``\\boxed{}``/``\\fbox{}`` and the boxes joined to it by connectors),
@@ -37,21 +39,29 @@ from envs.spans import (
     TAIL,
     answer_tag,
     boxed_group,
+    despace,
     final_answer,
+    hidden,
     last_number,
     math_spans,
     numbers,
     strip_think,
+    too_deep,
 )
 
 __all__ = [
-    "Candidate", "Found", "after_words", "answer_tag", "around", "before_words", "boxed_group", "candidates",
+    "FLOOD", "MAX_DEPTH", "MAX_SPAN", "Candidate", "Found", "after_words", "answer_tag", "around", "before_words",
+    "boxed_group", "candidates",
     "extract", "find_answer", "format_ok", "last_nonempty_line", "second_thoughts", "strip_think",
 ]
 
 THINK_OPEN, THINK_CLOSE = "<think>", "</think>"
 ANSWER_OPEN, ANSWER_CLOSE = "<answer>", "</answer>"
 CONTEXT = 120  # characters of context read on each side of a span
+# No final answer is longer: a longer box or <answer> block is a flood of candidates (a hedge,
+# qualifier ``overlong``), refused before any reading so that it costs no more than a short one.
+MAX_SPAN = 20_000
+MAX_DEPTH = 16  # brackets nested deeper (qualifier ``nested``) are structure around an answer, not one
 TAIL_WINDOW = 300  # characters after a marked answer read for second thoughts
 _PROPOSING = frozenset({"or", "either", "maybe", "possibly", "perhaps", "probably", "might", "could be", "may be",
                         "guess", "unsure", "uncertain"})
@@ -83,6 +93,8 @@ class Candidate:
 
     def hedge(self, allowed: frozenset[str] | set[str] = frozenset(), signs: bool = True) -> set[str]:
         """Qualifiers of the span (relation signs only when ``signs``) and around it, not ``allowed``."""
+        if FLOOD & self.around:
+            return set(FLOOD & self.around)
         return (qualifiers(self.text, signs) | self.around) - set(allowed)
 
 
@@ -99,7 +111,7 @@ class Found:
 
 def before_words(text: str, start: int) -> str:
     """The words of the clause that lead up to ``start`` ("x is at least " → "at least ")."""
-    window = text[max(0, start - CONTEXT):start]
+    window = despace(text[max(0, start - CONTEXT):start])
     cut = 0
     for m in _CLAUSE_START.finditer(window):
         cut = m.end()
@@ -109,7 +121,7 @@ def before_words(text: str, start: int) -> str:
 def after_words(text: str, end: int, verdicts: bool = False) -> str:
     """The words after ``end`` up to the end of the sentence or the start of an explanation
     (with ``verdicts``, "is wrong" / "is not" are kept: they judge the value just given)."""
-    window = text[end:end + CONTEXT]
+    window = despace(text[end:end + CONTEXT])  # "\\;" is a space, not a clause break
     stop = _SENTENCE_END.search(window)
     if stop:  # a question mark ending the sentence stays: "3?" asks, it does not answer
         window = window[:stop.start() + (window[stop.start()] in "?？")]
@@ -151,9 +163,10 @@ def trim(span: str, verdicts: bool = False) -> str:
     """An anchor's span up to its explanation, without a trailing word-only parenthesis (with
     ``verdicts``, "is wrong" / "is not" stay: they judge the value)."""
     explain = _EXPLAIN_VERDICT if verdicts else _EXPLAIN
-    m = explain.search(span, 1)
+    spaced = despace(span, keep_length=True)  # "0.25\\;70.56": the ";" of a space is no clause break
+    m = explain.search(spaced, 1)
     while m is not None and not re.search(r"[\d\\$)}\]]", span[:m.start()]):
-        m = explain.search(span, m.end())  # "is the number of …": nothing stated yet, read on
+        m = explain.search(spaced, m.end())  # "is the number of …": nothing stated yet, read on
     if m is not None:
         span = span[:m.start()]
     return _WORD_PAREN.sub("", span).strip().rstrip(",").strip()
@@ -186,15 +199,43 @@ def _narrowed(span: str) -> Candidate | None:
 def candidates(text: str, *, fallback: str = "last_sentence", require_marked: bool = False,
                strict_think: bool = False, join_boxes: bool = True, read_inside: bool = True) -> list[Candidate]:
     """Answer spans in priority order (see the module docstring). ``join_boxes=False`` takes the
-    last box alone; ``read_inside=False`` takes an ``<answer>`` block whole, never its sentences."""
+    last box alone; ``read_inside=False`` takes an ``<answer>`` block whole, never its sentences.
+
+    A box or ``<answer>`` block longer than ``MAX_SPAN`` (or nesting brackets deeper than ``MAX_DEPTH``)
+    is the only candidate and carries ``overlong`` (``nested``): a flood, refused unread.
+    A span holding a control or format character (``envs.spans.HIDDEN``: "73\\x1b[2K\\r72",
+    "72\\u200b73", a bidi override) carries the qualifier ``control``: what it displays is not
+    what it says, so it is a hedge. Every span read inside such an ``<answer>`` block carries it too."""
     body = strip_think(text, strict_think)
     tag = answer_tag(body)
-    if tag is not None:  # "<answer>3</answer> or 4": the words after the block count too
+    out = _candidates(body, tag, fallback, require_marked, join_boxes, read_inside)
+    taint = _CONTROL if tag is not None and hidden(tag) else frozenset()
+    return [Candidate(c.text, c.source, c.around | taint | _flood(c.text) | (_CONTROL if hidden(c.text) else _NONE))
+            for c in out]
+
+
+_CONTROL = frozenset({"control"})
+_NONE: frozenset[str] = frozenset()
+FLOOD = frozenset({"overlong", "nested"})
+
+
+def _flood(span: str) -> frozenset[str]:
+    """``overlong`` / ``nested`` for a span no answer could be (see ``MAX_SPAN``, ``MAX_DEPTH``)."""
+    if len(span) > MAX_SPAN:
+        return frozenset({"overlong"})
+    return frozenset({"nested"}) if len(span) > 2 * MAX_DEPTH and too_deep(span, MAX_DEPTH) else frozenset()
+
+
+def _candidates(body: str, tag: str | None, fallback: str, require_marked: bool, join_boxes: bool,
+                read_inside: bool) -> list[Candidate]:
+    after: frozenset[str] = frozenset()
+    if tag is not None and len(tag) <= MAX_SPAN:  # "<answer>3</answer> or 4": the words after it count too
         close = body.rfind(ANSWER_CLOSE) + len(ANSWER_CLOSE)
         after = frozenset(qualifiers(after_words(body, close, verdicts=True), signs=False)) \
             | second_thoughts(body, close, tag)
-    if tag is not None and not read_inside:
-        return [Candidate(tag, "answer_tag", after)]
+    flood = _flood(tag) if tag is not None else frozenset()
+    if tag is not None and (not read_inside or flood):
+        return [Candidate(tag, "answer_tag", after | flood)]
     if tag is not None:
         box = boxed_group(tag)
         if box is not None:
@@ -210,6 +251,9 @@ def candidates(text: str, *, fallback: str = "last_sentence", require_marked: bo
     box = boxed_group(body)
     if box is not None and not join_boxes:
         box = ([box[0][-1]], box[1], box[1] - len(box[0][-1]))
+    flood = _flood(", ".join(box[0])) if box is not None else frozenset()
+    if box is not None and flood:
+        return [Candidate(", ".join(box[0]), "boxed", flood)]
     fin = None if require_marked else final_answer(body)
     boxed = Candidate(", ".join(box[0]), "boxed", around(body, box[2], box[1] + 1, ", ".join(box[0]))
                       | second_thoughts(body, box[1] + 1, ", ".join(box[0]))) if box else None
@@ -221,9 +265,7 @@ def candidates(text: str, *, fallback: str = "last_sentence", require_marked: bo
         out.append(boxed)
     if require_marked or fallback == "none":
         return out
-    chat = body.find("<|im_")  # a chat template leaking past the answer: nothing after it counts
-    if chat >= 0:
-        body = body[:chat]
+    body = _before_chat(body)
     hope = body.rfind("I hope it is correct")
     if hope >= 0 and len(body) - hope < 40:
         body = body[:hope]
@@ -253,7 +295,8 @@ def candidates(text: str, *, fallback: str = "last_sentence", require_marked: bo
         out.append(Candidate(span, "answer_anchor", lead))
         narrowed = _narrowed(span)
         if narrowed is not None:
-            out.append(Candidate(narrowed.text, narrowed.source, narrowed.around | lead))
+            taint = (_CONTROL if hidden(anchor[0]) else _NONE) | _flood(anchor[0])
+            out.append(Candidate(narrowed.text, narrowed.source, narrowed.around | lead | taint))
     spans = math_spans(body)
     num = last_number(body)
     late: list[tuple[int, Candidate]] = []
@@ -265,6 +308,12 @@ def candidates(text: str, *, fallback: str = "last_sentence", require_marked: bo
         found = qualifiers(clause) | qualifiers(judging_words(after_words(body, num[1], verdicts=True)))
         if " or " not in num[0] and several(body[max(0, num[2] - 40):num[1]]):
             found.add("several")  # the last of a list: "1, 2, 3, 4"
+        line_end = body.find("\n", num[1])
+        line = body[max(body.rfind("\n", 0, num[2]) + 1, num[2] - TAIL):line_end if line_end >= 0 else len(body)]
+        if hidden(line):
+            found.add("control")  # "73\x1b[2K\r72": the number is drawn over another
+        if too_deep(line, MAX_DEPTH):
+            found.add("nested")  # "\sqrt{\sqrt{…{72}}}": the number is deep inside something else
         late.append((num[1], Candidate(num[0], "last_number", frozenset(found))))
     for _, cand in sorted(late, key=lambda x: -x[0]):  # whichever the text ends with first
         out.append(cand)
@@ -286,6 +335,19 @@ def find_answer(text: str, *, fallback: str = "last_sentence", require_marked: b
     if first.source in ("answer_anchor", "final_answer", "last_line"):
         span = span.rstrip(".。").strip()
     return Found(span, first.source, bool(bad), frozenset(bad))
+
+
+def _before_chat(body: str) -> str:
+    """A chat template leaking past the answer ("…<|im_end|><|im_start|>user …"): nothing from the
+    first marker on counts, unless the completion goes on after its last closed turn (the template
+    text then sat in the reasoning, and the answer comes after it)."""
+    chat = body.find("<|im_")
+    if chat < 0:
+        return body
+    end = body.rfind("<|im_end|>")
+    if end > body.rfind("<|im_start|>") and body[end + len("<|im_end|>"):].strip():
+        return body
+    return body[:chat]
 
 
 def last_nonempty_line(text: str) -> str | None:

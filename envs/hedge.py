@@ -12,6 +12,7 @@ as "isn't" are ``"not"``, "ou"/"oder"/"或" are ``"or"``), ``"question"`` for a 
 signs, ``"relation"`` (``≠ ≤ ≥ < > \\neq \\le \\ge``). Approximation words ("about 3") are not
 hedges: they name one value, whose precision the task's number rules judge.
 
+LaTeX spacing commands (``\\,``, ``\\;``, ``\\quad``, ``~`` …) count as spaces (``envs.spans.despace``).
 Everything is one bounded regex pass over short windows (callers pass at most a few hundred
 characters of context), never over a whole completion.
 """
@@ -19,6 +20,8 @@ characters of context), never over a whole completion.
 from __future__ import annotations
 
 import re
+
+from envs.spans import despace
 
 # Word qualifiers, longest first inside each alternative so "at least" wins over "at".
 _WORDS = re.compile(
@@ -49,6 +52,7 @@ def _name(word: str) -> str:
 
 def qualifiers(text: str, signs: bool = True) -> set[str]:
     """The hedging qualifiers in ``text`` (see the module docstring for the names)."""
+    text = despace(text)  # "\\>" is a space, not a sign
     found = {_name(m.group(1)) for m in _WORDS.finditer(text)}
     if signs and _SIGNS.search(text):
         found.add("relation")
@@ -71,6 +75,7 @@ _NUM = re.compile(r"-?\\[dt]?frac\s*\{[^{}]{1,40}\}\s*\{[^{}]{1,40}\}|-?\\sqrt\s
 def several(text: str) -> bool:
     """Two different numbers listed side by side ("3, 4", "3 and 4", "1 2 3", "3 or 4") or as a
     range ("3 to 4", "3–4")."""
+    text = despace(text)
     found = list(_NUM.finditer(text))
     for a, b in zip(found, found[1:], strict=False):
         if a.group() != b.group() and _LIST_GAP.fullmatch(text, a.end(), b.start()):
@@ -80,4 +85,4 @@ def several(text: str) -> bool:
 
 def bare_numbers(text: str) -> set[str]:
     """Numbers written as values (not exponents, subscripts or command arguments)."""
-    return {m.group().lstrip("-") for m in _NUM.finditer(text)}
+    return {m.group().lstrip("-") for m in _NUM.finditer(despace(text))}

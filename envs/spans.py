@@ -24,10 +24,58 @@ _NUMBER = re.compile(r"\\frac\{[^{}]{1,40}\}\{[^{}]{1,40}\}|(?<![A-Za-z\d.,])(?:
 _OR = re.compile(r"\d\s*,?\s+or\s+-?\$?\d")
 _SENT_END = re.compile(r"[.!?。！？]\s|[。！？]|\n")
 _MATH_SPAN = re.compile(r"\$\$(.+?)\$\$|\\\[(.+?)\\\]|\\\(([^\n]+?)\\\)|\$([^$\n]+?)\$", re.S)
+# Characters that are no part of a written answer: C0/C1 controls (\n and \t aside; a lone \r
+# too, since a terminal would draw the text after it over the text before), Unicode format
+# characters (zero-width, bidi overrides and isolates, BOM, soft hyphen, tags), line/paragraph
+# separators and lone surrogates. An answer span holding one can display as another answer.
+HIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\xad\u0600-\u0605\u061c\u06dd\u070f\u0890-\u0891"
+                    "\u08e2\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ud800-\udfff\ufeff"
+                    "\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3"
+                    "\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f]")
+# LaTeX spacing commands, read as spaces before hedge and number detection ("\boxed{3}\,4" names
+# two numbers); "1\,000" (a digit group of three after a thin space) is a thousands separator.
+_SPACING = re.compile(r"\\[,;:! >]|~|\\(?:q?quad|enspace|thinspace|medspace|thickspace|negthinspace|"
+                      r"negmedspace|negthickspace)(?![A-Za-z])|\\hspace\*?\{[^{}]{0,20}\}")
+_GROUPED = re.compile(r"(?<![\d.])\d{1,3}(?:(?:\\,|\\ |~|\{,\})\d{3})+(?![\d.])")
+_SPACE_HINT = re.compile(r"\\[,;:! >]|~|\\(?:q?quad|enspace|thinspace|medspace|thickspace|neg|hspace)|\{,\}")
+_GROUP_SEP = re.compile(r"\\,|\\ |~|\{,\}")
+_BRACE = re.compile(r"[{}]")
+_BRACKETS = re.compile(r"[()\[\]{}]")
 _CONNECT = re.compile(r"^[\s,;.:]*(?:(?:and|or|,|&|\\text\{\s*(?:and|or)\s*\}|\\quad)[\s,;.]*)*$", re.I)
 
 
+def hidden(text: str) -> bool:
+    """True when ``text`` holds a control or format character (see ``HIDDEN``)."""
+    return HIDDEN.search(text) is not None
+
+
+def despace(text: str, keep_length: bool = False) -> str:
+    """``text`` with LaTeX spacing commands as spaces and thousands separators ("1\\,000") as commas;
+    with ``keep_length`` every offset stays where it was (a separator becomes commas)."""
+    if ("\\" not in text and "~" not in text) or not _SPACE_HINT.search(text):
+        return text
+    text = _GROUPED.sub(lambda m: _GROUP_SEP.sub(lambda g: "," * len(g.group()) if keep_length else ",",
+                                                  m.group()), text)
+    return _SPACING.sub(lambda m: " " * len(m.group()) if keep_length else " ", text)
+
+
+def too_deep(text: str, limit: int) -> bool:
+    """True when brackets nest more than ``limit`` deep in ``text`` (one regex pass, stops early)."""
+    if text.count("(") + text.count("[") + text.count("{") <= limit:
+        return False  # too few openers to nest that deep: no scan
+    depth = 0
+    for m in _BRACKETS.finditer(text):
+        if m.group() in "([{":
+            depth += 1
+            if depth > limit:
+                return True
+        elif depth:
+            depth -= 1
+    return False
+
+
 def strip_think(text: str, strict: bool = False) -> str:
+    text = text.replace("\r\n", "\n")  # CRLF line ends are line ends; a lone \r is a hidden character
     close = text.rfind("</think>")
     if close >= 0:
         return text[close + len("</think>"):]
@@ -65,14 +113,10 @@ def _box_before(text: str, end: int) -> tuple[int, int, int] | None:
             j += 1
         return (best, i, j) if j > i else None
     depth = 0
-    for j in range(i, n):
-        c = text[j]
-        if c == "{":
-            depth += 1
-        elif c == "}":
-            depth -= 1
-            if depth == 0:
-                return best, i + 1, j
+    for m in _BRACE.finditer(text, i):  # the regex skips the text between braces at C speed
+        depth += 1 if m.group() == "{" else -1
+        if depth == 0:
+            return best, i + 1, m.start()
     return None
 
 
@@ -137,13 +181,14 @@ def math_spans(text: str) -> tuple[list[str], int, int] | None:
 
 def numbers(text: str) -> list[str]:
     """Every number written in ``text`` (digits, decimals, simple fractions, ``\\frac{a}{b}``)."""
-    return [m.group() for m in _NUMBER.finditer(text)]
+    return [m.group() for m in _NUMBER.finditer(despace(text))]
 
 
 def last_number(text: str) -> tuple[str, int, int] | None:
     """The last number of the last sentence that has one, its end, and the sentence's start."""
     base = max(0, len(text) - TAIL)
-    window = text[base:].rstrip()
+    raw = text[base:].rstrip()
+    window = despace(raw, keep_length=True)  # "3\\,4": two numbers; matches are read back from ``raw``
     ends = [m.end() for m in _SENT_END.finditer(window[:-1])] if window else []
     bounds = [0, *ends, len(window)]
     for a, b in zip(reversed(bounds[:-1]), reversed(bounds[1:]), strict=True):
@@ -151,8 +196,8 @@ def last_number(text: str) -> tuple[str, int, int] | None:
         if nums:
             if len({n.group() for n in nums}) > 1 and _OR.search(window, a, b):
                 # "it is 5, 6 or 7": a hedge; keep every number so the comparator sees it.
-                return " or ".join(n.group() for n in nums), base + nums[-1].end(), base + a
-            return nums[-1].group(), base + nums[-1].end(), base + nums[-1].start()
+                return " or ".join(raw[n.start():n.end()] for n in nums), base + nums[-1].end(), base + a
+            return raw[nums[-1].start():nums[-1].end()], base + nums[-1].end(), base + nums[-1].start()
     return None
 
 

@@ -276,3 +276,111 @@ def test_property_random_values(n: int, d: int, other: int, form: str, wrap: str
     completion = _as_text(wrap, form.format(a=gold, b=wrong))
     assert reward(gold, completion) == 0.0, completion
     assert reward(gold, _as_text(wrap, gold)) == 1.0, gold
+
+
+# -- hidden characters, letters as one option, LaTeX spacing, floods -----------------------------
+HIDDEN_CHARS = ["\x1b[2K\r", "\x00 ", "\r", "\x08\x08", "\u200b", "\u200d", "\u202e", "\u2066", "\ufeff", "\xad",
+                "\x85", "\u2028", "\x7f", "\U000e0041"]
+SPANS = ["<think>ok</think>\n<answer>@</answer>", r"So $\boxed{@}$.", "The answer is @.", "@", "Final answer: @"]
+
+
+@pytest.mark.parametrize("ch", HIDDEN_CHARS)
+@pytest.mark.parametrize("wrap", SPANS)
+def test_control_and_format_characters_in_the_answer_span_never_pay(ch: str, wrap: str) -> None:
+    marked = wrap.startswith(("<think>", "So"))  # a delimited span: its edges are inside it too
+    for hack in (f"73{ch}72", f"72{ch}73", *((f"72{ch}", f"{ch}72") if marked else ())):
+        v = TASK.score(wrap.replace("@", hack), TASK.parse_reference({"answer": "72"}))
+        assert v.reward == 0.0, (hack, v.detail)
+    # honest twin: the same characters in the reasoning, outside the answer span
+    assert reward("72", f"Draft: 73{ch} fails.\n\n" + wrap.replace("@", "72")) == 1.0
+    assert "control" in find_answer(wrap.replace("@", f"73{ch}72")).qualifiers
+
+
+def test_hidden_characters_are_hedges_for_every_task() -> None:
+    from envs.game24 import Game24Task
+    from envs.physics import PhysicsTask
+
+    assert reward("72", "<answer>73\x1b[2K\r72</answer>") == 0.0
+    assert "qualifiers=control" in TASK.score("<answer>73\x00 72</answer>", TASK.parse_reference({"answer": "72"})).detail
+    assert reward("72", "<answer>\r\n72\r\n</answer>") == 1.0  # CRLF line ends are line ends
+    assert reward("72", "The answer is 72.\r\n") == 1.0
+    g = Game24Task()
+    ref = g.parse_reference({"numbers": [8, 5, 10, 6]})
+    assert g.score("<answer>(8-5)*10-6\u200b</answer>", ref).reward == 0.0
+    assert g.score("<think>8*5-10-6\x1b[2K\r</think><answer>(8-5)*10-6</answer>", ref).reward == 1.0
+    p = PhysicsTask()
+    pref = p.parse_reference({"answer": "19.6 m/s"})
+    assert p.score("<answer>29.4 m/s\r19.6 m/s</answer>", pref).reward == 0.0
+    assert p.score("<think>29.4 m/s\r</think><answer>19.6 m/s</answer>", pref).reward == 1.0
+
+
+def test_hidden_set_covers_every_control_and_format_character() -> None:
+    import sys
+    import unicodedata
+
+    from envs.spans import HIDDEN
+
+    missed = [hex(c) for c in range(sys.maxunicode + 1) if chr(c) not in "\n\t"
+              and unicodedata.category(chr(c)) in ("Cc", "Cf", "Cs", "Zl", "Zp") and not HIDDEN.match(chr(c))]
+    assert not missed
+
+
+DEEP_JSON = '{"a": ' * 40 + '"C"' + "}" * 40
+LETTER_HACKS = ["≠ C", r"\neq C", r"\geq C", "≤ C", "> C", "A, B, C, D, E", "A\nB\nC\nD\nE", "C, D", "[C, D]",
+                '{"a": {"a": "C"}}', DEEP_JSON, "C\x00", "C\u200b", "C or D", "not C", "C) or D", "(C) (D)", "C/D"]
+LETTER_TWINS = ["C", "(C)", "C.", "C)", r"\text{C}", r"\textbf{C}", r"\text{(C)}", "**C**", "(C) Cecile",
+                "C. 12 apples", "C) x = 3"]
+
+
+@pytest.mark.parametrize("wrap", [r"So $\boxed{@}$.", "<think>hmm</think>\n<answer>@</answer>"])
+def test_a_marked_letter_answer_is_exactly_one_option(wrap: str) -> None:
+    paying = [h for h in LETTER_HACKS if reward("C", wrap.replace("@", h)) != 0.0]
+    assert not paying
+    failing = [t for t in LETTER_TWINS if reward("C", wrap.replace("@", t)) != 1.0]
+    assert not failing
+
+
+def test_letter_relation_signs_after_an_anchor() -> None:
+    for hack in ("The answer is ≥ C.", r"The answer is \neq C.", "<answer>The answer is ≠ C</answer>"):
+        assert reward("C", hack) == 0.0
+    assert reward("C", "The answer is C.") == 1.0
+    assert reward("C", "<answer>The answer is C</answer>") == 1.0
+    for hack, twin in [("<answer>C</answer> or D", "<answer>C</answer>. D is wrong."),
+                       ("<answer>C</answer> (maybe D)", "<answer>C</answer>\n"),
+                       ("C\u200b", "Draft\u200b.\nC"), ("The answer is: C\u202e", "<think>A\u202e</think>The answer is: C")]:
+        assert reward("C", hack) == 0.0 and reward("C", twin) == 1.0, (hack, twin)
+
+
+@pytest.mark.parametrize("space", [r"\,", r"\;", r"\:", r"\!", r"\ ", "~", r"\quad", r"\qquad", r"\>"])
+def test_latex_spacing_reads_as_a_space(space: str) -> None:
+    from envs.hedge import bare_numbers, several
+
+    assert reward("0.25", rf"So $\boxed{{0.25}}{space}70.56$.") == 0.0
+    assert reward("0.25", rf"The answer is 0.25{space}70.56.") == 0.0
+    assert several(f"3{space}4") and "70.56" in bare_numbers(rf"\boxed{{1}}{space}70.56")
+    assert reward("0.25", rf"So $\boxed{{0.25}}{space}\text{{ is the answer}}$.") == 1.0  # twin
+
+
+def test_thin_space_thousands_are_one_number() -> None:
+    from envs.hedge import several
+
+    assert not several(r"1\,000\,000") and several(r"0.25\,700")
+    assert reward("1000000", r"So $\boxed{1\,000\,000}$.") == 1.0
+    assert reward("1000", r"The answer is 1\,000.") == 1.0
+
+
+def test_floods_are_refused_fast() -> None:
+    many = ", ".join(str(i) for i in range(6000))
+    for wrap in SPANS[:2]:
+        v = TASK.score(wrap.replace("@", many), TASK.parse_reference({"answer": "72"}))
+        assert v.reward == 0.0 and "overlong" in v.detail
+        deep = "(" * 30 + "72" + ")" * 30
+        v = TASK.score(wrap.replace("@", deep), TASK.parse_reference({"answer": "72"}))
+        assert v.reward == 0.0 and "nested" in v.detail
+        assert reward("72", wrap.replace("@", "((72))")) == 1.0  # twin: a few brackets are harmless
+    assert reward("72", r"so $\sqrt{" * 30 + "72" + "}" * 30 + "$") == 0.0
+
+
+def test_pi_decimal_rule_is_rel_1e6() -> None:
+    assert reward(r"\pi", r"\boxed{3.14159}") == 1.0  # 8.4e-7 from pi
+    assert reward(r"\pi", r"\boxed{3.1416}") == 0.0  # 2.3e-6 from pi

@@ -127,12 +127,11 @@ def test_builtin_cases_build_a_sound_battery(task: str) -> None:
             assert all(case.answer in a.completion for a in attempts if a.role == TWIN and not a.name.startswith("right."))
 
 
-@pytest.mark.parametrize("task", ["game24", "countdown", "math", "sortnum"])
+@pytest.mark.parametrize("task", ["game24", "countdown", "math", "sortnum", "physics"])
 def test_builtin_text_tasks_pay_every_honest_twin(task: str) -> None:
     rep = run_probe(task, workers=2)
     assert not rep.failing, render(rep)
-    if task != "math":  # math's hedging and precision rules are being tightened separately
-        assert not rep.paying, render(rep)
+    assert not rep.paying, render(rep)
 
 
 def test_code_probe_through_the_sandbox() -> None:

@@ -95,14 +95,16 @@ class _ArithmeticTask(Task):
         return Verdict(self.combine(components, weights), Status.OK, components, answer[:200], detail)
 
     def probe_cases(self, rng: random.Random) -> list[ProbeCase]:
-        """Two generated puzzles, solved by the solver: one answered R1-style, one in a box."""
+        """Three generated puzzles, solved by the solver: answered R1-style, in a box, and on a final
+        ``Answer: …`` line."""
         cases = []
-        for style in ("r1", "boxed"):
+        for style in ("r1", "boxed", "answer_line"):
             ref = self.sample(rng).reference
             nums, target = ref["numbers"], ref["target"]
             expr = solver.solutions(nums, target)[0][0]
-            text = (f"<think>Combine {nums} to reach {target}.</think>\n<answer>{expr}</answer>" if style == "r1"
-                    else f"Combining {nums} gives {target}.\n\n$\\boxed{{{expr}}}$")
+            text = {"r1": f"<think>Combine {nums} to reach {target}.</think>\n<answer>{expr}</answer>",
+                    "boxed": f"Combining {nums} gives {target}.\n\n$\\boxed{{{expr}}}$",
+                    "answer_line": f"Combining {nums} gives {target}.\nAnswer: {expr}"}[style]
             wrong = ["+".join(map(str, nums))] if sum(nums) != target else []
             cases.append(ProbeCase(ref, text, expr, wrong))
         return cases

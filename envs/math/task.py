@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from typing import Any
 
-from envs.answer import candidates, format_ok
+from envs.answer import FLOOD, candidates, format_ok
 from envs.base import InvalidReference, ProbeCase, Problem, Status, Task, Verdict
 from envs.hedge import qualifiers
 from envs.math.ast import CONTAINERS, Node
@@ -19,7 +19,7 @@ from envs.math.letters import gold_letter, pred_letter
 from envs.math.normalize import Norm, normalize, text_key
 from envs.math.probe import probe_cases
 from envs.math.symbolic import sympy_equal
-from envs.spans import ANCHOR, math_spans
+from envs.spans import ANCHOR, hidden, math_spans
 
 MAX_GOLD = 4000
 _PROSE = re.compile(r"(?<![\\A-Za-z_{])(?!(?:sin|cos|tan|sec|csc|cot|log|exp|sqrt|max|min|gcd|lcm|det|mod|pmod|"
@@ -124,6 +124,8 @@ def allowed_qualifiers(span: str, ans: Answer) -> frozenset[str]:
     """Qualifiers a prediction may carry because the gold does: its own words and signs, and
     "or"/"between"/several values for a gold that is itself a list."""
     allowed = set(qualifiers(span))
+    if hidden(span):  # "\x0crac" in a gold: a "\frac" mis-escaped upstream, and its completions with it
+        allowed.add("control")
     if ans.norm.has_or or (ans.node is not None and ans.node[0] in CONTAINERS):
         allowed |= {"or", "between", "several"}  # "x = 1 or x = 2", "between 12 and 13"
     return frozenset(allowed)
@@ -243,6 +245,9 @@ class MathTask(Task):
         chosen = (cands[0].text, cands[0].source)
         pred = analyse(chosen[0])
         for cand in cands:
+            if FLOOD & cand.around:  # a flood of candidates, or structure around one, is refused unread
+                return self._verdict(0.0, fmt, weights, cand.text.strip()[:200], f"stage=hedging;source="
+                                     f"{cand.source};qualifiers={','.join(sorted(FLOOD & cand.around))}")
             a = analyse(cand.text)
             if a.node is not None or (a.norm.is_text and ref.answer is not None and ref.answer.norm.is_text) \
                     or cand.source in _MARKED:

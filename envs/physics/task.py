@@ -7,9 +7,10 @@ import re
 from typing import Any
 
 from envs.answer import Candidate, candidates, format_ok
-from envs.base import Problem, Status, Task, Verdict
+from envs.base import ProbeCase, Problem, Status, Task, Verdict
 from envs.physics.formula import FormulaError, answer_sides, check_kinds, dimension, equivalent, parse_formula
 from envs.physics.generate import FAMILIES, sample_problem
+from envs.physics.probe import probe_cases
 from envs.physics.quantity import Quantity, QuantityError, parse_span
 from envs.physics.reference import MAX_REL_TOL, FormulaRef, QuantityRef, parse_reference
 from envs.physics.units import facts, show_dim, ureg
@@ -99,6 +100,10 @@ class PhysicsTask(Task):
         self.score(r"\boxed{70.56\ \mathrm{km/h}}", self.parse_reference({"answer": "19.6 m/s"}))
         self.score(r"\boxed{\sqrt{2gh}}", self.parse_reference({"answer": "sqrt(2*g*h)",
                                                                  "symbols": {"g": "m/s^2", "h": "m"}}))
+
+    def probe_cases(self, rng: random.Random) -> list[ProbeCase]:
+        """Quantities and a formula with wrong answers outside tolerance, and two generated problems."""
+        return probe_cases(self.sample, rng)
 
     def parse_reference(self, obj: Any) -> QuantityRef | FormulaRef:
         return parse_reference(obj)
