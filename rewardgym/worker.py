@@ -56,7 +56,7 @@ class _Worker:
         obj, language = _language_option(task, obj)
         check = SCHEMAS.get(task.name)
         if check is not None and (err := check.error(obj)) is not None:
-            raise InvalidReference(err)  # never reaches parse_reference
+            raise InvalidReference(_precise(task, obj, err))
         parsed = (task.parse_reference(obj), language)
         self.refs[key] = parsed
         if len(self.refs) > REF_CACHE:
@@ -93,6 +93,21 @@ class _Worker:
             verdict.components = {**(verdict.components or {}), "language": share}
             verdict.reward = float(verdict.reward) + (weights or {}).get("language", 0.0) * share  # weight 0 by default
         return verdict
+
+
+def _precise(task: Task, obj: Any, err: str) -> str:
+    """The schema's verdict, said as precisely as the task can say it. A schema with alternatives
+    (``oneOf``) can only say "none matched"; for an object, the task's own parser usually names the
+    field. The reference is refused either way: a parser that accepts it does not overrule the schema."""
+    if not (isinstance(obj, dict) and "schemas listed in" in err):
+        return err
+    try:
+        task.parse_reference(obj)
+    except InvalidReference as exc:
+        return str(exc)
+    except Exception:  # noqa: BLE001 - a parser that trips on a malformed reference: keep the schema's words
+        return err
+    return err
 
 
 def _language_option(task: Task, obj: Any) -> tuple[Any, str]:
