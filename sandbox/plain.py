@@ -2,7 +2,8 @@
 
 ``plain(v)`` turns a value into tagged JSON data: None, bool, int, float, str as themselves; list
 ``{"l": [...]}``, tuple ``{"t": ...}``, dict ``{"d": [[k, v], ...]}``, set ``{"s": ...}``, frozenset
-``{"f": ...}``, bytes ``{"b": hex}``, complex ``{"c": [re, im]}``, NaN/inf ``{"F": "nan"}``.
+``{"f": ...}``, bytes ``{"b": hex}``, complex ``{"c": [re, im]}``, NaN/inf ``{"F": "nan"}``, and the
+builtin value types themselves (``int``, ``str``... as ``{"T": "int"}``).
 The type test is on the exact type (``type(v) is int``); an instance of a subclass is reduced to its
 base value through the base type's own C slots (``int.__int__``, ``list.__iter__``...), so no
 method the submission defined is ever called; anything else raises ``Unplain``. Set elements are
@@ -56,6 +57,8 @@ def plain(v: object, budget: list[int] | None = None, depth: int = 0) -> object:
         return {"b": bytes.hex(v)}
     if t is complex:
         return {"c": [plain(_complex_get(v, "real"), budget, d), plain(_complex_get(v, "imag"), budget, d)]}
+    if t is type and v in _TYPES:  # a builtin type itself, e.g. ``f(items, int)``
+        return {"T": v.__name__}
     for base, conv in _BASES:  # subclasses: the base value through the base type's slot
         if _issubclass(t, base):
             return plain(conv(v), budget, d)
@@ -74,6 +77,10 @@ _BASES = (
     (set, lambda v: _set(_set_iter(v))),
     (complex, lambda v: _complex(_complex_get(v, "real"), _complex_get(v, "imag"))),
 )
+
+
+_TYPES = {c: c for c in (int, float, str, bool, bytes, list, tuple, dict, set, frozenset, complex, type(None))}
+_TYPE_OF = {c.__name__: c for c in _TYPES}
 
 
 def to_json(o: object) -> str:
@@ -121,6 +128,8 @@ def unplain(v: object, depth: int = 0) -> object:
                 return {unplain(k, d): unplain(e, d) for k, e in x}
             if tag == "F" and x in ("nan", "inf", "-inf"):
                 return float(x)
+            if tag == "T" and _type(x) is str and x in _TYPE_OF:
+                return _TYPE_OF[x]
             if tag == "b" and _type(x) is str:
                 return bytes.fromhex(x)
             if tag == "c" and _type(x) is list and len(x) == 2:
