@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from rpc import item, request, status, stub
+from tests.rpc import item, request, status, stub
 
 # An object that agrees with everything: the classic way to pass an assert without an answer.
 ALWAYS = """

@@ -31,12 +31,14 @@ MBPP_KNOWN_BAD = {
 }
 
 
-def _mbpp_entry(test: str) -> str:
-    """The function the first assert calls (MBPP names no entry point; 126 shadows the builtin sum)."""
+def _mbpp_entry(test: str, code: str) -> str:
+    """The first function the test calls that the reference code defines (MBPP names no entry point;
+    it matters where the function shadows a builtin, as 126's ``sum`` does)."""
     import ast
 
+    defined = {n.name for n in ast.parse(code).body if isinstance(n, ast.FunctionDef)}
     for n in ast.walk(ast.parse(test)):
-        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name):
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in defined:
             return n.func.id
     return ""
 
@@ -90,7 +92,7 @@ def test_mbpp_canonical_pass_rate(task: CodeTask) -> None:
     for r in rows:
         test = "\n".join(r["test_list"])
         v = score(task, r["code"], {"language": "python", "test": test, "setup": r["test_setup_code"],
-                                    "entry_point": _mbpp_entry(test)})
+                                    "entry_point": _mbpp_entry(test, r["code"])})
         if v.reward != 1.0:
             fails[r["task_id"]] = (v.status.name, v.detail)
     print(f"\nMBPP canonical: {len(rows) - len(fails)}/{len(rows)} pass")
