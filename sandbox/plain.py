@@ -25,6 +25,7 @@ _int_repr, _float_repr = int.__repr__, float.__repr__
 _isfinite = math.isfinite
 _dict_items, _set_iter, _frozenset_iter = dict.items, set.__iter__, frozenset.__iter__
 _complex_get = complex.__getattribute__
+_list_iter, _tuple_iter, _bytes_hex = list.__iter__, tuple.__iter__, bytes.hex
 MAX_NODES = 200_000
 
 
@@ -54,7 +55,7 @@ def plain(v: object, budget: list[int] | None = None, depth: int = 0) -> object:
         enc = [plain(x, budget, d) for x in (_set_iter(v) if t is set else _frozenset_iter(v))]
         return {"s" if t is set else "f": _sorted(enc, key=to_json)}
     if t is bytes:
-        return {"b": bytes.hex(v)}
+        return {"b": _bytes_hex(v)}
     if t is complex:
         return {"c": [plain(_complex_get(v, "real"), budget, d), plain(_complex_get(v, "imag"), budget, d)]}
     if t is type and v in _TYPES:  # a builtin type itself, e.g. ``f(items, int)``
@@ -70,8 +71,8 @@ _BASES = (
     (float, float.__float__),
     (str, str.__str__),
     (bytes, bytes.__bytes__),
-    (list, lambda v: _list(list.__iter__(v))),
-    (tuple, lambda v: _tuple(tuple.__iter__(v))),
+    (list, lambda v: _list(_list_iter(v))),
+    (tuple, lambda v: _tuple(_tuple_iter(v))),
     (dict, lambda v: _dict(_dict_items(v))),
     (frozenset, lambda v: _frozenset(_frozenset_iter(v))),
     (set, lambda v: _set(_set_iter(v))),

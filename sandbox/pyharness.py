@@ -79,9 +79,10 @@ def run(code: str, harness: dict | None) -> int:
     try:
         setup = compile(harness.get("setup") or "pass", "setup.py", "exec", dont_inherit=True) \
             if kind == "call" else None
+        calls = json.loads(harness["calls"]) if kind == "calls" else None  # read before the program runs
         exec(prog, g)  # noqa: S102 - inside the sandbox
         if kind == "calls":
-            pyreplay.run_calls(g, harness)
+            pyreplay.run_calls(g, calls)
         elif kind == "call":
             exec(setup, g)  # noqa: S102 - inside the sandbox
             fn_name = harness["fn"]

@@ -44,9 +44,9 @@ def _name(e: BaseException) -> str:
 
 # ---------------------------------------------------------------- the submission's side
 
-def run_calls(g: dict, harness: dict) -> None:
+def run_calls(g: dict, calls: list) -> None:
     """Make each requested call in the program's globals ``g``; one record per call, then ``done``."""
-    for i, (name, a, kw) in enumerate(json.loads(harness["calls"])):
+    for i, (name, a, kw) in enumerate(calls):
         fn = g.get(name)
         if fn is None:
             _emit({"i": i, "exc": "NameError", "msg": f"name {name!r} is not defined"})

@@ -320,6 +320,8 @@ def test_assert_test_program_for_replay() -> None:
     assert tp.stubs == ("g", "sum") and tp.modules == ("heapq",)
     # An open def in the prefix is closed with `pass` so the prefix runs on its own.
     assert testprog.prepare("assert f(1)", "f", prefix="def f(x):\n    ").prefix.rstrip().endswith("pass")
+    # Without an entry point, a function the prefix only declares is the program's to write.
+    assert testprog.prepare("assert f(1) == 2", prefix="def f(x):\n    \"\"\"Double x.\"\"\"\n").stubs == ("f",)
 
 
 @pytest.mark.parametrize("got,want,ok", [

@@ -22,7 +22,7 @@ from envs.code.testprog import TestProgram
 from sandbox import api as sapi
 from sandbox.plain import to_json
 
-MAX_ROUNDS = 4  # runs of the submission per item (most tests need one)
+MAX_ROUNDS = 12  # runs of the submission per item (most tests need one; a chain f(f(x)) one per link)
 CACHE_SIZE = 4096
 CE_EXIT = 113
 # Why a call has no plain result -> the verdict of the asserts that needed it.

@@ -6,7 +6,8 @@ program provides: the ``entry_point`` plus every name the test and its setup rea
 the reference's prefix, Python's builtins nor the standard library define. Those names become stubs
 in the replay process; a standard-library module the test uses without importing it (it relied on
 the program's import) is imported there instead. The prefix (e.g. HumanEval's prompt) runs in the
-replay process, so helpers it defines are the reference's, never the program's.
+replay process, so helpers it defines are the reference's, never the program's; a function it only
+declares (a docstring or ``pass`` for a body, like HumanEval's entry point) is the program's.
 """
 
 from __future__ import annotations
@@ -73,6 +74,17 @@ def _loads(tree: ast.AST) -> set[str]:
     return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
 
 
+def _open_defs(tree: ast.Module) -> set[str]:
+    """Functions of the prefix with no body but a docstring or ``pass``: signatures the program fills."""
+    out = set()
+    for n in tree.body:
+        if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef) and all(
+                isinstance(b, ast.Pass) or (isinstance(b, ast.Expr) and isinstance(b.value, ast.Constant))
+                for b in n.body):
+            out.add(n.name)
+    return out
+
+
 def _prefix(prefix: str) -> tuple[str, ast.AST | None]:
     """The prefix as a module that compiles: as is, or with a ``pass`` body for an open ``def``."""
     if not prefix.strip():
@@ -100,6 +112,8 @@ def prepare(test: str, entry_point: str = "", prefix: str = "", setup: str = "")
     attr_only = _attr_bases(ast.Module([*tree.body, *setup_tree.body], []))
     modules = {n for n in free & attr_only if n in _STDLIB and n not in _BUILTINS and n != entry_point}
     stubs = {n for n in free if n not in _BUILTINS} - modules
+    if pre_tree is not None:
+        stubs |= _open_defs(pre_tree) & (_loads(tree) | _loads(setup_tree))
     if entry_point:
         stubs.add(entry_point)
     return TestProgram(ast.unparse(tree), rw.n, tuple(sorted(stubs)), tuple(sorted(modules)), pre_src, setup or "")
