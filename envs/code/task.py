@@ -96,7 +96,8 @@ class CodeTask(Task):
     version: ClassVar[str] = "1"
     description: ClassVar[str] = "Program synthesis: stdin/stdout, assert (HumanEval/MBPP) and function-call tests"
     default_deadline_s: ClassVar[float] = 30.0
-    default_weights: ClassVar[dict[str, float]] = {"all_passed": 1.0}
+    # All-or-nothing by default; pass_rate and compiled are published (ListTasks) and reported, weight 0.
+    default_weights: ClassVar[dict[str, float]] = {"all_passed": 1.0, "pass_rate": 0.0, "compiled": 0.0}
     env_name: ClassVar[str] = "Code"
     reference_schema: ClassVar[dict[str, Any]] = {
         "type": "object",
