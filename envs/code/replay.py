@@ -39,6 +39,7 @@ class _Round:
     ended: bool = False  # the harness wrote its end record
     ok: bool = False  # the test program ran to its end
     fatal: str = ""
+    exc: str = ""  # what the test program raised outside its asserts
     calls: int = 0
     pending: list[list[Any]] = field(default_factory=list)
     status: str = sapi.OK
@@ -92,6 +93,7 @@ class AssertRunner:
                 rnd.ended = True
                 rnd.ok = rec.get("ok") == 1
                 rnd.fatal = str(rec.get("fatal") or "")
+                rnd.exc = str(rec.get("exc") or "")[:60]
                 rnd.calls = rec.get("calls") if type(rec.get("calls")) is int else 0
                 p = rec.get("pending")
                 rnd.pending = [c for c in p if isinstance(c, list) and len(c) == 3] if isinstance(p, list) else []
@@ -147,6 +149,8 @@ class AssertRunner:
             return Outcome([], invalid=f"test: does not run without the program ({rnd.status})")
         if rnd.fatal and not rnd.pending:
             return Outcome([], invalid=f"test: {rnd.fatal} (only plain values can be passed to the program)")
+        if not rnd.pending and rnd.exc:
+            return Outcome([], invalid=f"test: raises {rnd.exc} before it calls the program")
         if not rnd.pending:
             return Outcome([], invalid="test: never calls the program (name it in entry_point)")
         table: dict[str, dict] = {}
