@@ -108,6 +108,21 @@ CASES: dict[str, tuple[dict, str, str]] = {
         "import random\nrandom.seed(1)\ndef f(x):\n    return 2 * x if x % 7 else 0\n", DOUBLE),
     "chained_calls": (_ref("assert f(f(3)) == 12\nassert f(f(f(1))) == 8"),
                       "def f(x):\n    return 2 * x if x < 5 else 0\n", DOUBLE),
+    "expected_exception": (
+        _ref("try:\n    f(-1)\nexcept ValueError:\n    pass\nelse:\n    assert False, 'no ValueError'\n"
+             "assert f(2) == 4"),
+        DOUBLE, "def f(x):\n    if x < 0:\n        raise ValueError(x)\n    return 2 * x\n"),
+    "empty_skips_loop": (_ref("for x, y in zip(f(3), [1, 2, 3]):\n    assert x == y"), "def f(n):\n    return []\n",
+                         "def f(n):\n    return list(range(1, n + 1))\n"),
+    "memory_search": (
+        _ref("assert f(1) == 'SECRET-4711'"),
+        "import gc, sys\ndef f(x):\n    for o in gc.get_objects():\n        for v in (o if type(o) in (list, tuple) else\n"
+        "                  o.values() if type(o) is dict else ()):\n"
+        "            if type(v) is str and v.startswith('SECRET-'):\n                return v\n"
+        "    fr = sys._getframe()\n    while fr:\n        for c in fr.f_code.co_consts:\n"
+        "            if type(c) is str and c.startswith('SECRET-'):\n                return c\n"
+        "        fr = fr.f_back\n    return None\n",
+        "def f(x):\n    return 'SECRET-' + str(4711 * x)\n"),
     "call_int_exact": (
         {"language": "python", "fn_name": "f", "tests": [{"input": [500000003], "output": 1000000006}]},
         "def f(x):\n    return 1000000000.0\n", "def f(x):\n    return 2 * x\n"),

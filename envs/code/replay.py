@@ -184,8 +184,13 @@ class AssertRunner:
                 verdicts.append(rnd.failed[k])
             elif k in rnd.results:
                 verdicts.append("AC")
-            else:  # never reached: dead code in a test that finished, else the test stopped early
-                verdicts.append("SKIP" if complete else stop)
+            elif not complete:  # the test program stopped before it
+                verdicts.append(stop)
+            elif k in tp.markers:  # `assert False` in a branch the test takes only on failure
+                verdicts.append("SKIP")
+            else:  # skipped by the program's answers (an empty list for a loop of asserts): not a pass
+                verdicts.append("WA")
+                reason = reason or "assert_not_reached"
         if rnd.ended and not rnd.ok and not reason:
             reason = "test_raised"
         return Outcome(verdicts, reason=reason, complete=complete)

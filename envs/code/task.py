@@ -251,11 +251,11 @@ class CodeTask(Task):
         if ref.kind != "assert" and ref.mode == "all_or_nothing" and any(v != "AC" for v in verdicts):
             first = next(j for j, x in enumerate(verdicts) if x != "AC")
             verdicts = [v if i <= first else "SKIP" for i, v in enumerate(verdicts)]
-        # Assert tests: an assert never reached by a test that ran to its end is dead code, not a test.
+        # Assert tests: an `assert False` never reached (the test's failure branch) is not a test.
         counted = [v for v in verdicts if v != "SKIP"] if ref.kind == "assert" else verdicts
         passed = counted.count("AC")
-        rate = passed / len(counted) if counted else 0.0
-        all_ok = float(complete and passed == len(counted) and passed > 0)
+        all_ok = float(complete and passed == len(counted) and (passed > 0 or ref.kind == "assert"))
+        rate = passed / len(counted) if counted else all_ok
         comps = {"pass_rate": rate, "all_passed": all_ok, "compiled": float("CE" not in verdicts)}
         if ref.mode == "pass_rate":  # opt-in: the pass rate is the reward unless the request weighs otherwise
             weights = {"all_passed": 0.0, "pass_rate": 1.0, **(weights or {})}

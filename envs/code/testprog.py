@@ -25,6 +25,7 @@ _STDLIB = frozenset(sys.stdlib_module_names)
 class TestProgram:
     source: str  # the rewritten test program
     n_asserts: int
+    markers: tuple[int, ...]  # asserts of a constant false value (`assert False`): reached only on failure
     stubs: tuple[str, ...]  # names the program provides (called in the program's process)
     modules: tuple[str, ...]  # standard-library modules the test reads without importing them
     prefix: str  # the reference's prefix, made to compile ("" when there is none or it cannot)
@@ -34,10 +35,13 @@ class TestProgram:
 class _Asserts(ast.NodeTransformer):
     def __init__(self) -> None:
         self.n = 0
+        self.markers: list[int] = []
 
     def visit_Assert(self, node: ast.Assert) -> ast.stmt:  # noqa: N802 - ast API
         k = self.n
         self.n += 1
+        if isinstance(node.test, ast.Constant) and not node.test.value:
+            self.markers.append(k)
         call = lambda f, *a: ast.Expr(ast.Call(ast.Name(f, ast.Load()), [ast.Constant(k), *a], []))  # noqa: E731
         fail = ast.ExceptHandler(ast.Name("BaseException", ast.Load()), "_rg_e",
                                  [call("_rg_fail", ast.Name("_rg_e", ast.Load()))])
@@ -116,4 +120,4 @@ def prepare(test: str, entry_point: str = "", prefix: str = "", setup: str = "")
         stubs |= _open_defs(pre_tree) & (_loads(tree) | _loads(setup_tree))
     if entry_point:
         stubs.add(entry_point)
-    return TestProgram(ast.unparse(tree), rw.n, tuple(sorted(stubs)), tuple(sorted(modules)), pre_src, setup or "")
+    return TestProgram(ast.unparse(tree), rw.n, tuple(rw.markers), tuple(sorted(stubs)), tuple(sorted(modules)), pre_src, setup or "")
