@@ -123,6 +123,11 @@ CASES: dict[str, tuple[dict, str, str]] = {
         "            if type(c) is str and c.startswith('SECRET-'):\n                return c\n"
         "        fr = fr.f_back\n    return None\n",
         "def f(x):\n    return 'SECRET-' + str(4711 * x)\n"),
+    "call_object_for_none": (
+        {"language": "python", "fn_name": "f", "tests": [{"input": [3], "output": None}]},
+        ALWAYS + "def f(x):\n    return AE()\n", "def f(x):\n    return None\n"),
+    "call_always_equal": (
+        {"language": "python", "fn_name": "f", "tests": [{"input": [3], "output": 6}]}, AE_F, DOUBLE),
     "call_int_exact": (
         {"language": "python", "fn_name": "f", "tests": [{"input": [500000003], "output": 1000000006}]},
         "def f(x):\n    return 1000000000.0\n", "def f(x):\n    return 2 * x\n"),

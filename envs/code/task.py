@@ -317,7 +317,7 @@ class CodeTask(Task):
         out: dict[int, Any] = {}
         for j, k in enumerate(idx):
             rs = recs.get(j)
-            if rs and "exc" not in rs[0]:
+            if rs and "v" in rs[0]:
                 try:
                     out[k] = grade.decode(rs[0].get("v"))
                 except grade.Unplain:
@@ -375,8 +375,11 @@ class CodeTask(Task):
             if "exc" in rec:
                 out.append("RE")
                 continue
+            if "v" not in rec:  # unserializable_return (or a forged line): never a value, never None
+                out.append("WA")
+                continue
             try:
-                val = grade.decode(rec.get("v"))
+                val = grade.decode(rec["v"])
             except grade.Unplain:
                 out.append("WA")
                 continue
