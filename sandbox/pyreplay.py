@@ -112,8 +112,12 @@ for _m in _DUNDERS.split():  # noqa: SIM905 - one word per dunder reads better t
     setattr(_Unknown, f"__{_m}__", _raise)
 
 
+# A recorded exception is raised again as the same builtin type, except the ones that steer the
+# caller's control flow (a StopIteration from the function would silently end the test's ``map()``):
+# those become RuntimeError, as PEP 479 does in generators.
 _BUILTIN_EXC = {n: c for n, c in vars(builtins).items()
-                if isinstance(c, type) and issubclass(c, Exception)}
+                if isinstance(c, type) and issubclass(c, Exception)
+                and not issubclass(c, StopIteration | StopAsyncIteration)}
 
 
 def _restore(obj: object, new: object) -> bool:

@@ -123,6 +123,8 @@ CASES: dict[str, tuple[dict, str, str]] = {
         "            if type(c) is str and c.startswith('SECRET-'):\n                return c\n"
         "        fr = fr.f_back\n    return None\n",
         "def f(x):\n    return 'SECRET-' + str(4711 * x)\n"),
+    "stop_iteration_ends_map": (_ref("assert all(map(lambda x: f(x) == 2 * x, [1, 2, 3]))"),
+                                "def f(x):\n    raise StopIteration\n", DOUBLE),
     "call_object_for_none": (
         {"language": "python", "fn_name": "f", "tests": [{"input": [3], "output": None}]},
         ALWAYS + "def f(x):\n    return AE()\n", "def f(x):\n    return None\n"),
