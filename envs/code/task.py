@@ -13,9 +13,7 @@ Plus ``"mode"``: ``all_or_nothing`` (default: reward 1 only when every test pass
 failure) or ``pass_rate`` (opt-in: reward = fraction of tests passed). The ``pass_rate`` component is
 reported either way (under ``all_or_nothing`` skipped tests count as not passed).
 
-Assert tests are graded by record/replay (``envs.code.replay``): the submission's process only makes
-the test's calls and hands back plain data; the test's assertions run in another process that never
-loaded the submission.
+Assert tests: record/replay (``envs.code.replay``), no assertion runs where the submission ran.
 
 Per-test verdicts AC/WA/TLE/MLE/RE/OLE/CE go in ``Verdict.detail``; a sandbox failure is
 ``SANDBOX_ERROR``, never a zero reward.
@@ -231,7 +229,7 @@ class CodeTask(Task):
             return Verdict(0.0, Status.NO_ANSWER, {"pass_rate": 0.0}, detail="no_code")
         program = (ref.prefix + code) if ref.prefix and not code.lstrip().startswith(("def ", "from ", "import ")) \
             else code
-        reason, complete = "", True
+        reason, complete = "", True  # assert tests: why the program failed as a whole; the test ran to its end
         try:
             ex = self._connect()
             if ref.kind == "stdio":
@@ -352,10 +350,8 @@ class CodeTask(Task):
 
     def _fail_verdict(self, run: sapi.RunResult) -> str:
         if run.status == sapi.RE and run.exit_code == CE_EXIT:
-            return "CE"
-        if run.status == sapi.OK:
-            return "RE"  # exited (cleanly or not) before the tests finished: never a pass
-        return VERDICT_OF.get(run.status, "RE")
+            return "CE"  # an OK exit before the tests finished is RE: never a pass
+        return "RE" if run.status == sapi.OK else VERDICT_OF.get(run.status, "RE")
 
     def _call(self, ex: sapi.Executor, ref: CodeRef, program: str) -> list[str] | None:
         inputs = [t["input"] for t in ref.tests]
