@@ -196,6 +196,13 @@ Command: `PYTHONPATH=. python -m bench.bench_sandbox`
 | HumanEval canonical through `CodeTask` (record/replay, cold: discovery + calls + replay) | {he_ok}/{he_n} in {he_s:.2f} s ({he_n / he_s:.0f} problems/s, {he_jobs_cold / he_n:.2f} sandbox runs each) | 164/164 |
 | HumanEval `return None` bodies scoring 0 (warm: discovery cached) | {none_ok}/{he_n} in {none_s:.2f} s ({he_n / none_s:.0f} problems/s, {he_jobs_warm / he_n:.2f} sandbox runs each) | 164/164 |
 | GRPO batch: 512 completions × 10 stdio tests through `CodeTask` | {gb_s:.2f} s ({gb_rps:.0f} test runs/s) | |
+
+How the runs are counted: the isolated-runs/s row counts sandbox runs (one process each), whatever a
+task makes of them. An assert-test item (HumanEval/MBPP) is graded by record/replay: one run of the
+submission (it only makes the test's calls) and one replay run of the test program (no submission in
+it), plus one discovery run per reference, cached per scoring worker; a call chain `f(f(x))` adds a
+round. So an assert item costs about 2 runs where the in-process harness cost 1 (see the runs-each
+column); stdio and call items are unchanged (one run per test).
 """
     print(md)
     write_section("sandbox", md)
