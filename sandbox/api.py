@@ -46,7 +46,7 @@ class Job:
     stdins: list[str] = field(default_factory=lambda: [""])
     limits: Limits = field(default_factory=Limits)
     stop_on_error: bool = False
-    # Python only: an in-sandbox harness, {"kind": "assert"|"call", ...}; records come back per run.
+    # Python only: an in-sandbox harness, {"kind": "calls"|"replay"|"call", ...}; records come back per run.
     harness: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:

@@ -22,10 +22,25 @@ DATA = shared_data()
 
 # MBPP original-release tasks whose own canonical code fails its own tests (shared/data/README.md).
 MBPP_KNOWN_BAD = {
-    341: "original release: asserts a tuple where the code returns a set-ordered tuple (fixed in later copies)",
     596: "asserts sys.getsizeof values of one platform/Python build (104/104/88)",
     642: "original release: expected sets differ from the canonical code (fixed in later copies)",
+    # Record/replay hands only plain data across: objects of the program's own classes cannot cross.
+    367: "the test builds trees of the program's Node class: unserializable_return (fails closed)",
+    601: "the test passes objects of the program's Pair class: unserializable_return (fails closed)",
+    927: "the test builds trees of the program's Node class: unserializable_return (fails closed)",
 }
+
+
+def _mbpp_entry(test: str, code: str) -> str:
+    """The first function the test calls that the reference code defines (MBPP names no entry point;
+    it matters where the function shadows a builtin, as 126's ``sum`` does)."""
+    import ast
+
+    defined = {n.name for n in ast.parse(code).body if isinstance(n, ast.FunctionDef)}
+    for n in ast.walk(ast.parse(test)):
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in defined:
+            return n.func.id
+    return ""
 
 
 def _jsonl(path: pathlib.Path) -> list[dict]:
@@ -75,8 +90,9 @@ def test_mbpp_canonical_pass_rate(task: CodeTask) -> None:
     rows = _jsonl(DATA / "mbpp" / "mbpp.jsonl")
     fails = {}
     for r in rows:
-        v = score(task, r["code"], {"language": "python", "test": "\n".join(r["test_list"]),
-                                    "setup": r["test_setup_code"]})
+        test = "\n".join(r["test_list"])
+        v = score(task, r["code"], {"language": "python", "test": test, "setup": r["test_setup_code"],
+                                    "entry_point": _mbpp_entry(test, r["code"])})
         if v.reward != 1.0:
             fails[r["task_id"]] = (v.status.name, v.detail)
     print(f"\nMBPP canonical: {len(rows) - len(fails)}/{len(rows)} pass")
@@ -134,6 +150,8 @@ def test_languages_stdio(task: CodeTask, lang: str) -> None:
     assert v.reward == 1.0 and v.detail == "AC,AC", v
     wrong = PROGS[lang].replace("a+b", "a-b").replace("a + b", "a - b").replace("nextLong()+s", "nextLong()-s")
     v = score(task, f"```{tag}\n{wrong}```", ref)
+    assert v.status == Status.OK and v.reward == 0.0 and v.detail == "WA,SKIP", v
+    v = score(task, f"```{tag}\n{wrong}```", {**ref, "mode": "pass_rate"})
     assert v.status == Status.OK and v.reward == 0.5 and v.detail == "WA,AC", v
 
 
@@ -141,7 +159,7 @@ def test_languages_stdio(task: CodeTask, lang: str) -> None:
                                        ("java", "public class Main { void f( }"), ("python", "def f(:\n")])
 def test_compile_error(task: CodeTask, lang: str, code: str) -> None:
     v = score(task, code, {"language": lang, "tests": [ADD, ADD]})
-    assert v.status == Status.OK and v.reward == 0.0 and v.detail == "CE,CE" and v.components["compiled"] == 0.0, v
+    assert v.status == Status.OK and v.reward == 0.0 and v.detail == "CE,SKIP" and v.components["compiled"] == 0.0, v
 
 
 def test_verdicts_tle_mle_re(task: CodeTask) -> None:
@@ -158,7 +176,9 @@ def test_all_or_nothing_stops_at_first_failure(task: CodeTask) -> None:
     tests = [{"input": str(i), "output": str(i)} for i in range(5)]
     v = score(task, prog, {"language": "python", "tests": tests, "mode": "all_or_nothing"})
     assert v.reward == 0.0 and v.detail == "AC,AC,WA,SKIP,SKIP", v
-    v = score(task, prog, {"language": "python", "tests": tests})
+    assert v.components["pass_rate"] == pytest.approx(0.4)  # skipped tests count as not passed
+    assert score(task, prog, {"language": "python", "tests": tests}).detail == "AC,AC,WA,SKIP,SKIP"  # the default
+    v = score(task, prog, {"language": "python", "tests": tests, "mode": "pass_rate"})
     assert v.reward == pytest.approx(0.8) and v.detail == "AC,AC,WA,AC,AC", v
 
 
@@ -188,7 +208,7 @@ def check(inp, expected, output):
     a, b = map(int, output.split())   # malformed output raises: a WA, never a pass
     return a > 0 and b > 0 and a + b == n
 """
-PAIR_REF = {"language": "python", "checker": PAIR_CHECKER,
+PAIR_REF = {"language": "python", "checker": PAIR_CHECKER, "mode": "pass_rate",
             "tests": [{"input": f"{n}\n", "output": f"1 {n - 1}\n"} for n in (5, 9, 20)]}
 
 
@@ -228,7 +248,7 @@ def test_call_reference(task: CodeTask) -> None:
     v = score(task, good, ref)
     assert v.reward == 1.0, v  # a tuple is a JSON list
     v = score(task, "def twosum(n, t):\n    return [0, 1]\n", ref)
-    assert v.reward == 0.5 and v.detail == "AC,WA", v
+    assert v.reward == 0.0 and v.detail == "AC,WA" and v.components["pass_rate"] == 0.5, v
 
 
 def test_sandbox_error_is_never_a_zero_reward() -> None:
@@ -280,18 +300,36 @@ def test_extraction() -> None:
     ("0.3333333", "0.333333333", "float:1e-6", True), ("nan", "0.5", "float:1e-6", False),
     ("inf", "1e400", "float:1e-6", False), ("10", "10.0000001", "float:1e-6", True), ("3", "4", "float:1", False),
     ("YES", "yes", "lines", False),
+    # an integer expectation is exact even in float mode
+    ("1000000000.0", "1000000007", "float:1e-6", False), ("1000000007.0", "1000000007", "float:1e-6", True),
+    ("1e9", "1000000000", "float:1e-6", True), ("1000000006", "1000000007", "float:1e-6", False),
 ])
 def test_compare(got: str, want: str, mode: str, ok: bool) -> None:
     assert grade.compare_output(got, want, mode) is ok
 
 
-def test_assert_rewrite_keeps_expected_values_out() -> None:
-    code, checks = grade.rewrite_asserts("def check(c):\n    assert c(1) == 'SECRET-123'\n"
-                                         "    assert abs(c(2) - 0.5) < 1e-6\n    assert c(3)\n")
-    assert "SECRET-123" not in code and "0.5" not in code
-    assert [c.kind for c in checks] == ["cmp", "close", "truth"]
-    assert grade.judge(checks[0], ("SECRET-123",)) and not grade.judge(checks[0], ("x",))
-    assert grade.judge(checks[1], (0.5000001,)) and not grade.judge(checks[1], (float("nan"),))
+def test_assert_test_program_for_replay() -> None:
+    """The test is parsed, never run here: asserts are counted and wrapped, program names found."""
+    from envs.code import testprog
+
+    tp = testprog.prepare("import math\ndef check(c):\n    assert c(1) == helper(2)\n    assert math.pi > 3\n",
+                          "f", prefix="def helper(x):\n    return x\n\ndef f(x):\n    \"\"\"doc\"\"\"\n")
+    assert tp.n_asserts == 2 and tp.source.count("_rg_ok(") == 2 and tp.source.endswith("check(f)")
+    assert tp.stubs == ("f",)  # helper is the prefix's (the reference's), math an import of the test
+    tp = testprog.prepare("assert sum(1, 2) == 3\nassert heapq.nlargest(1, g([1])) == [1]\n", "sum")
+    assert tp.stubs == ("g", "sum") and tp.modules == ("heapq",)
+    # An open def in the prefix is closed with `pass` so the prefix runs on its own.
+    assert testprog.prepare("assert f(1)", "f", prefix="def f(x):\n    ").prefix.rstrip().endswith("pass")
+    # Without an entry point, a function the prefix only declares is the program's to write.
+    assert testprog.prepare("assert f(1) == 2", prefix="def f(x):\n    \"\"\"Double x.\"\"\"\n").stubs == ("f",)
+
+
+@pytest.mark.parametrize("got,want,ok", [
+    (1000000000.0, 1000000007, False), (6.0, 6, True), (6.000001, 6, False), (float("nan"), 6, False),
+    (6, 6.0000001, True), (True, 1, False), ([1, 2.0], (1, 2), True), (None, None, True),
+])
+def test_call_equality_integers_exact(got: object, want: object, ok: bool) -> None:
+    assert grade.json_equal(got, want) is ok
 
 
 def test_sample_and_gym_check_env() -> None:

@@ -9,7 +9,11 @@ References (one of):
   (optional ``"prefix"``: code placed before the completion, e.g. HumanEval's prompt;
   ``"setup"``: code run before the tests, e.g. MBPP's ``test_setup_code``)
 - call (APPS/TACO/LeetCode): ``{"language": "python", "fn_name", "tests": [{"input": [args], "output": v}]}``
-Plus ``"mode"``: ``pass_rate`` (default) or ``all_or_nothing`` (stops at the first failure).
+Plus ``"mode"``: ``all_or_nothing`` (default: reward 1 only when every test passes; stops at the first
+failure) or ``pass_rate`` (opt-in: reward = fraction of tests passed). The ``pass_rate`` component is
+reported either way (under ``all_or_nothing`` skipped tests count as not passed).
+
+Assert tests: record/replay (``envs.code.replay``), no assertion runs where the submission ran.
 
 Per-test verdicts AC/WA/TLE/MLE/RE/OLE/CE go in ``Verdict.detail``; a sandbox failure is
 ``SANDBOX_ERROR``, never a zero reward.
@@ -26,9 +30,10 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from envs.base import InvalidReference, ProbeCase, Problem, Status, Task, Verdict
-from envs.code import grade
+from envs.code import grade, testprog
 from envs.code import probe as code_probe
 from envs.code.problems import PROBLEMS
+from envs.code.replay import AssertRunner
 from sandbox import api as sapi
 
 MAX_TESTS = 200
@@ -44,13 +49,12 @@ CE_EXIT = 113  # pyharness: the submission does not compile
 class CodeRef:
     kind: str  # "stdio" | "assert" | "call"
     language: str
-    mode: str = "pass_rate"
+    mode: str = "all_or_nothing"
     tests: list[dict[str, Any]] = field(default_factory=list)
     compare: str = "lines"
     time_limit_s: float = 2.0
     memory_limit_mb: int = 256
-    test_code: str = ""  # assert: rewritten test code (no expected literals in it)
-    checks: list[grade.Check] = field(default_factory=list)
+    program: testprog.TestProgram | None = None  # assert: the test program prepared for replay
     entry_point: str = ""
     fn_name: str = ""
     prefix: str = ""
@@ -91,7 +95,8 @@ class CodeTask(Task):
     version: ClassVar[str] = "1.0.0"
     description: ClassVar[str] = "Program synthesis: stdin/stdout, assert (HumanEval/MBPP) and function-call tests"
     default_deadline_s: ClassVar[float] = 30.0
-    default_weights: ClassVar[dict[str, float]] = {"pass_rate": 1.0}
+    # All-or-nothing by default; pass_rate and compiled are published (ListTasks) and reported, weight 0.
+    default_weights: ClassVar[dict[str, float]] = {"all_passed": 1.0, "pass_rate": 0.0, "compiled": 0.0}
     components: ClassVar[tuple[str, ...]] = ("pass_rate", "all_passed", "compiled")
     needs_sandbox: ClassVar[bool] = True
     env_name: ClassVar[str] = "Code"
@@ -109,7 +114,8 @@ class CodeTask(Task):
             "fn_name": {"type": "string"},
             "prefix": {"type": "string"},
             "setup": {"type": "string"},
-            "mode": {"type": "string", "enum": ["pass_rate", "all_or_nothing"]},
+            "mode": {"type": "string", "enum": ["all_or_nothing", "pass_rate"],
+                     "description": "all_or_nothing (default): 1 only when every test passes; pass_rate: opt-in"},
             "checker": {"type": "string",
                         "description": "stdio: Python source defining check(input, expected, output) -> bool"},
         },
@@ -120,6 +126,7 @@ class CodeTask(Task):
         self._executor = executor
         self._lock = threading.Lock()
         self._own: Any = None  # a lazily started local pool (no server configured it)
+        self._asserts = AssertRunner()  # holds the per-reference discovery cache
 
     # ------------------------------------------------------------ sandbox
     def setup(self) -> None:
@@ -161,7 +168,7 @@ class CodeTask(Task):
             lang, lang)
         if lang not in ("python", "c", "cpp", "javascript", "java"):
             raise InvalidReference(f"language: unsupported {lang!r}")
-        mode = _str(obj, "mode", "pass_rate")
+        mode = _str(obj, "mode", "all_or_nothing")
         if mode not in ("pass_rate", "all_or_nothing"):
             raise InvalidReference("mode: expected pass_rate or all_or_nothing")
         ref = CodeRef(kind="stdio", language=lang, mode=mode,
@@ -176,15 +183,17 @@ class CodeTask(Task):
                 raise InvalidReference("test: assert tests need language python")
             ref.kind = "assert"
             ref.entry_point = _str(obj, "entry_point", "")
+            if ref.entry_point and not ref.entry_point.isidentifier():
+                raise InvalidReference("entry_point: not an identifier")
             try:
-                code, checks = grade.rewrite_asserts(_str(obj, "test"))
-            except (SyntaxError, ValueError, RecursionError) as e:
+                tp = testprog.prepare(_str(obj, "test"), ref.entry_point, ref.prefix, ref.setup)
+            except (SyntaxError, ValueError, RecursionError, MemoryError) as e:
                 raise InvalidReference(f"test: does not parse: {e}") from e
-            if not checks:
+            if not tp.n_asserts:
                 raise InvalidReference("test: no assert statements")
-            if ref.entry_point and "def check(" in code:
-                code += f"\ncheck({ref.entry_point})\n"
-            ref.test_code, ref.checks = code, checks
+            if not tp.stubs:
+                raise InvalidReference("test: uses no name of the program (set entry_point)")
+            ref.program = tp
             return ref
         tests = obj.get("tests")
         if not isinstance(tests, list) or not tests or len(tests) > MAX_TESTS:
@@ -224,6 +233,7 @@ class CodeTask(Task):
             return Verdict(0.0, Status.NO_ANSWER, {"pass_rate": 0.0}, detail="no_code")
         program = (ref.prefix + code) if ref.prefix and not code.lstrip().startswith(("def ", "from ", "import ")) \
             else code
+        reason, complete = "", True  # assert tests: why the program failed as a whole; the test ran to its end
         try:
             ex = self._connect()
             if ref.kind == "stdio":
@@ -231,22 +241,29 @@ class CodeTask(Task):
             elif ref.kind == "call":
                 verdicts = self._call(ex, ref, program)
             else:
-                verdicts = self._assert(ex, ref, program)
+                out = self._assert(ex, ref, program)
+                if out is not None and out.invalid:
+                    return Verdict(0.0, Status.INVALID_REFERENCE, extracted=code[:2000], detail=out.invalid[:300])
+                verdicts = out.verdicts if out is not None else None
+                reason, complete = (out.reason, out.complete) if out is not None else ("", False)
         except sapi.SandboxError as e:
             return Verdict(0.0, Status.SANDBOX_ERROR, extracted=code[:2000], detail=f"sandbox: {e}"[:300])
         if verdicts is None:
             return Verdict(0.0, Status.SANDBOX_ERROR, extracted=code[:2000], detail="sandbox error")
-        if ref.mode == "all_or_nothing" and "AC" in verdicts and any(v != "AC" for v in verdicts):
-            verdicts = [v if i < next(j for j, x in enumerate(verdicts) if x != "AC") + 1 else "SKIP"
-                        for i, v in enumerate(verdicts)]
-        n = len(verdicts)
-        passed = sum(v == "AC" for v in verdicts)
-        rate = passed / n if n else 0.0
-        all_ok = float(passed == n and n > 0)
-        comps = {"pass_rate": rate if ref.mode == "pass_rate" else all_ok, "all_passed": all_ok,
-                 "compiled": float("CE" not in verdicts)}
+        if ref.kind != "assert" and ref.mode == "all_or_nothing" and any(v != "AC" for v in verdicts):
+            first = next(j for j, x in enumerate(verdicts) if x != "AC")
+            verdicts = [v if i <= first else "SKIP" for i, v in enumerate(verdicts)]
+        # Assert tests: an `assert False` never reached (the test's failure branch) is not a test.
+        counted = [v for v in verdicts if v != "SKIP"] if ref.kind == "assert" else verdicts
+        passed = counted.count("AC")
+        all_ok = float(complete and passed == len(counted) and (passed > 0 or ref.kind == "assert"))
+        rate = passed / len(counted) if counted else all_ok
+        comps = {"pass_rate": rate, "all_passed": all_ok, "compiled": float("CE" not in verdicts)}
+        if ref.mode == "pass_rate":  # opt-in: the pass rate is the reward unless the request weighs otherwise
+            weights = {"all_passed": 0.0, "pass_rate": 1.0, **(weights or {})}
         reward = self.combine(comps, weights)
-        return Verdict(reward, Status.OK, comps, extracted=code[:2000], detail=",".join(verdicts))
+        detail = ",".join(verdicts) + (f";{reason}" if reason else "")
+        return Verdict(reward, Status.OK, comps, extracted=code[:2000], detail=detail[:2000])
 
     def _limits(self, ref: CodeRef) -> sapi.Limits:
         return sapi.Limits(time_s=ref.time_limit_s, memory_mb=ref.memory_limit_mb,
@@ -302,7 +319,7 @@ class CodeTask(Task):
         out: dict[int, Any] = {}
         for j, k in enumerate(idx):
             rs = recs.get(j)
-            if rs and "exc" not in rs[0]:
+            if rs and "v" in rs[0]:
                 try:
                     out[k] = grade.decode(rs[0].get("v"))
                 except grade.Unplain:
@@ -337,10 +354,8 @@ class CodeTask(Task):
 
     def _fail_verdict(self, run: sapi.RunResult) -> str:
         if run.status == sapi.RE and run.exit_code == CE_EXIT:
-            return "CE"
-        if run.status == sapi.OK:
-            return "RE"  # exited (cleanly or not) before the tests finished: never a pass
-        return VERDICT_OF.get(run.status, "RE")
+            return "CE"  # an OK exit before the tests finished is RE: never a pass
+        return "RE" if run.status == sapi.OK else VERDICT_OF.get(run.status, "RE")
 
     def _call(self, ex: sapi.Executor, ref: CodeRef, program: str) -> list[str] | None:
         inputs = [t["input"] for t in ref.tests]
@@ -360,45 +375,23 @@ class CodeTask(Task):
             if "exc" in rec:
                 out.append("RE")
                 continue
+            if "v" not in rec:  # unserializable_return (or a forged line): never a value, never None
+                out.append("WA")
+                continue
             try:
-                val = grade.decode(rec.get("v"))
+                val = grade.decode(rec["v"])
             except grade.Unplain:
                 out.append("WA")
                 continue
             out.append("AC" if grade.json_equal(val, t["output"]) else "WA")
         return out
 
-    def _assert(self, ex: sapi.Executor, ref: CodeRef, program: str) -> list[str] | None:
-        harness = {"kind": "assert", "tests": ref.test_code, "setup": ref.setup}
-        n = len(ref.checks)
-        got = self._run_harness(ex, ref, program, harness, n)
-        if got is None:
-            return None
-        run, recs, done = got
-        out = []
-        for i, chk in enumerate(ref.checks):
-            rs = recs.get(i)
-            if not rs:
-                # Never executed: the program stopped the tests early (exit, crash, timeout).
-                out.append(self._fail_verdict(run) if not done else "WA")
-                continue
-            v = "AC"
-            for rec in rs[:10000]:
-                if "exc" in rec:
-                    v = "RE"
-                    break
-                try:
-                    vals = grade.decode(rec.get("v"))
-                except grade.Unplain:
-                    v = "WA"
-                    break
-                if not grade.judge(chk, vals if isinstance(vals, tuple) else None):
-                    v = "WA"
-                    break
-            out.append(v)
-        if not done and all(v == "AC" for v in out):
-            out[-1] = self._fail_verdict(run)
-        return out
+    def _assert(self, ex: sapi.Executor, ref: CodeRef, program: str) -> Any:
+        assert ref.program is not None
+        # The test program's own runs (no submission in them): a roomier wall, so load is not a failure.
+        replay_lim = sapi.Limits(time_s=max(ref.time_limit_s, 5.0), memory_mb=max(ref.memory_limit_mb, 512),
+                                 wall_s=max(ref.time_limit_s, 5.0) * 3 + 2)
+        return self._asserts.run(ex, ref.program, program, self._limits(ref), replay_lim)
 
     # ------------------------------------------------------------ generator
     def probe_cases(self, rng: random.Random) -> list[ProbeCase]:

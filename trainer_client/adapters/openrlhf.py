@@ -9,6 +9,9 @@ template tokens (``<|im_end|>``, ``</s>``, ...) are stripped to get the completi
 ``{REWARDGYM_GROUND_TRUTH_KEY: value}``), or ``{"task": ..., "reference": ...}`` to name the task per row.
 Otherwise the task is ``REWARDGYM_TASK``. Server settings as in the verl adapter (``REWARDGYM_ADDRESS``...).
 
+For the ``code`` task the reward is all-or-nothing (``all_passed``); ``extra_logs`` carries
+``pass_rate`` and ``compiled`` (``"mode": "pass_rate"`` in a reference opts into the pass rate).
+
 Lists, not tensors: this module must not import torch. OpenRLHF cannot mask a sample, so
 infrastructure failures score 0.0 and ``extra_logs["rewardgym_valid"]`` marks them.
 """

@@ -4,6 +4,10 @@
     funcs = trl_reward_funcs("127.0.0.1:50051", task="game24", components=("accuracy", "format"))
     GRPOTrainer(model=..., reward_funcs=funcs, args=GRPOConfig(reward_weights=[1.0, 0.1]), ...)
 
+    # code: the reward is all-or-nothing; log the pass rate as a metric without training on it
+    funcs = trl_reward_funcs("127.0.0.1:50051", task="code", components=("reward", "pass_rate"))
+    GRPOTrainer(model=..., reward_funcs=funcs, args=GRPOConfig(reward_weights=[1.0, 0.0]), ...)
+
 Each function has TRL's signature ``fn(prompts, completions, completion_ids=None, **kwargs)`` and
 returns one ``float | None`` per completion: ``None`` (TRL: excluded, NaN-aware mean) for items the
 service could not score (timeout, sandbox error, invalid reference, ...), never a fake 0.0.

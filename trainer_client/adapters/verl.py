@@ -19,7 +19,9 @@ else ``data_source`` itself (name your data source ``game24`` and it just works)
 verl has no way to mask a sample, so an infrastructure failure scores 0.0 — but the dict form says so
 in ``rewardgym_valid`` (1.0 for a real verdict, 0.0 otherwise), which verl logs with the other extra
 keys. Set ``REWARDGYM_ON_ERROR=raise`` to stop the step instead. Every dict for one task has the same
-keys (the task's components from ListTasks), as verl stacks them into per-key lists.
+keys (the task's components from ListTasks), as verl stacks them into per-key lists. For the ``code``
+task ``score`` is all-or-nothing (``all_passed``) and ``pass_rate``/``compiled`` are logged beside it;
+``"mode": "pass_rate"`` in a reference makes the pass rate the score for that item (opt-in).
 """
 
 from __future__ import annotations
