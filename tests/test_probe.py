@@ -112,7 +112,7 @@ def test_all_means_every_task_with_cases() -> None:
     assert "sleepy" not in names and "strictexact" not in names
 
 
-@pytest.mark.parametrize("task", ["game24", "countdown", "math", "code", "sortnum"])
+@pytest.mark.parametrize("task", ["game24", "countdown", "math", "code", "physics", "placement", "motion", "sortnum"])
 def test_builtin_cases_build_a_sound_battery(task: str) -> None:
     """No hack is an honest answer in disguise: each differs from every honest answer of its case."""
     cases = discover()[task].probe_cases(random.Random(0))
@@ -127,15 +127,15 @@ def test_builtin_cases_build_a_sound_battery(task: str) -> None:
             assert all(case.answer in a.completion for a in attempts if a.role == TWIN and not a.name.startswith("right."))
 
 
-@pytest.mark.parametrize("task", ["game24", "countdown", "math", "sortnum", "physics"])
-def test_builtin_text_tasks_pay_every_honest_twin(task: str) -> None:
+@pytest.mark.parametrize("task", ["game24", "countdown", "math", "code", "physics", "placement", "motion", "sortnum"])
+def test_no_hack_pays_any_builtin_task_and_every_honest_twin_does(task: str) -> None:
     rep = run_probe(task, workers=2)
     assert not rep.failing, render(rep)
     assert not rep.paying, render(rep)
 
 
 def test_code_probe_through_the_sandbox() -> None:
-    """The call-mode case: object, patching, frame, exit and forgery hacks are all refused today."""
+    """The call-mode case: object, patching, frame, exit and forgery hacks are each refused."""
     case = next(c for c in discover()["code"].probe_cases(random.Random(0)) if c.entry_point == "fib")
     rep = run_probe("code", [case], workers=2)
     assert not rep.failing, render(rep)

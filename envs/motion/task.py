@@ -7,10 +7,11 @@ import random
 from typing import Any, ClassVar
 
 from envs.answer import format_ok
-from envs.base import Problem, Status, Task, Verdict
+from envs.base import ProbeCase, Problem, Status, Task, Verdict
 from envs.json_answer import AnswerError, read_answer
+from envs.json_probe import json_cases
 from envs.motion.checks import check_collision, check_judge, check_path, check_projectile
-from envs.motion.generate import sample_problem
+from envs.motion.generate import sample_problem, sample_with_solution
 from envs.motion.reference import KINDS, Collision, Judge, Path, Projectile, Reference, parse
 
 MAX_DETAILS = 4
@@ -68,6 +69,10 @@ class MotionTask(Task):
     def sample(self, rng: random.Random, **options: Any) -> Problem:
         """``kind``: projectile | path | collision | judge (default: any)."""
         return sample_problem(rng, **options)
+
+    def probe_cases(self, rng: random.Random) -> list[ProbeCase]:
+        """One generated problem of each kind with the answer the generator's solver found."""
+        return json_cases(self, sample_with_solution, [{"kind": k} for k in KINDS], rng)
 
     def score(self, completion: str, reference: Any, weights: dict[str, float] | None = None) -> Verdict:
         ref = reference if isinstance(reference, (Projectile, Path, Collision, Judge)) else parse(reference)

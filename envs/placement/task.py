@@ -8,10 +8,11 @@ from decimal import Decimal
 from typing import Any, ClassVar
 
 from envs.answer import format_ok
-from envs.base import Problem, Status, Task, Verdict
+from envs.base import ProbeCase, Problem, Status, Task, Verdict
 from envs.json_answer import AnswerError, read_answer
+from envs.json_probe import json_cases
 from envs.placement.check import MAX_DETAILS, evaluate, overhang, read_positions
-from envs.placement.generate import sample_problem
+from envs.placement.generate import sample_problem, sample_with_solution
 from envs.placement.scene import MAX_FIXED, MAX_OBJECTS, MAX_RULES, RULE_TYPES, Scene, parse_scene
 
 _NUM = {"type": "number"}
@@ -67,6 +68,10 @@ class PlacementTask(Task):
     def sample(self, rng: random.Random, **options: Any) -> Problem:
         """``variant``: arrange (rules, default) | overhang; ``objects``: how many boxes."""
         return sample_problem(rng, **options)
+
+    def probe_cases(self, rng: random.Random) -> list[ProbeCase]:
+        """Three generated scenes (arrange variant) with the arrangement the generator's solver found."""
+        return json_cases(self, sample_with_solution, [{"objects": n} for n in (2, 4, 6)], rng)
 
     def score(self, completion: str, reference: Any, weights: dict[str, float] | None = None) -> Verdict:
         scene = reference if isinstance(reference, Scene) else self.parse_reference(reference)
