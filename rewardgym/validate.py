@@ -88,8 +88,9 @@ def compile_schemas(tasks: Mapping[str, Any], errors: list[str] | None = None) -
 
 
 def component_names(task: Any) -> set[str]:
-    """The reward components a task reports (what a request's weights may name)."""
-    return set(getattr(task, "components", ()) or ()) | set(task.default_weights)
+    """The reward components a task reports (what a request's weights may name); ``language`` is
+    reported by every task whose reference asks for it (see ``envs.language``)."""
+    return set(getattr(task, "components", ()) or ()) | set(task.default_weights) | {"language"}
 
 
 def check_weights(weights: Mapping[str, float] | None, tasks: Iterable[Any]) -> None:

@@ -18,7 +18,7 @@ def batch(n: int) -> list[dict]:
     """n items of distinct completions; every third right, the others wrong or empty."""
     out = []
     for i in range(n):
-        completion = RIGHT if i % 3 == 0 else (WRONG if i % 3 == 1 else f"no answer {i}")
+        completion = RIGHT if i % 3 == 0 else (WRONG if i % 3 == 1 else f"no idea {i}")
         out.append(
             {"task": "game24", "completion": completion + " " * (i % 7), "reference": REF, "id": f"i{i}"}
         )

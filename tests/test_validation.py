@@ -40,7 +40,7 @@ def test_unknown_weight_key_is_invalid_argument_and_known_ones_work(shared_serve
     # A mixed batch: a key must belong to at least one of its tasks; each task applies what it knows.
     code = {"language": "python", "tests": [{"input": "", "output": "1"}]}
     mixed = [*_good(1, "m"), item("code", "```python\nprint(1)\n```", code)]
-    resp = s.Score(request(mixed, weights={"accuracy": 1.0, "pass_rate": 1.0}), timeout=30)
+    resp = s.Score(request(mixed, weights={"accuracy": 1.0, "pass_rate": 1.0, "all_passed": 0.0}), timeout=30)
     assert [(status(r), r.reward) for r in resp.results] == [("OK", 1.0), ("OK", 1.0)]
     with pytest.raises(grpc.RpcError) as err:
         s.Score(request(mixed[:1], weights={"all_passed": 1.0}), timeout=10)  # a code component: no code item
