@@ -155,7 +155,7 @@ def main() -> None:
         # Interleaved rounds: load from other tenants drifts over minutes, so each ratio compares
         # measurements taken seconds apart, and the median of the rounds is reported.
         for _ in range(args.rounds):
-            base = spawn_baseline(n_base)  # `python3` from PATH (a pyenv shim here)
+            base = spawn_baseline(n_base)  # `python3` from PATH (a version-manager shim where one is installed)
             rps, w = sandbox_throughput(ex, n_jobs)
             base_bin = spawn_baseline(n_base, sys.executable)  # the interpreter binary
             rounds.append((base, base_bin, rps))
@@ -187,8 +187,8 @@ Command: `PYTHONPATH=. python -m bench.bench_sandbox`
 | measure | value | bar |
 |---|---|---|
 | isolated Python test executions/s (jobs of 10 tests, {CLIENTS} clients) | **{rps:.0f}** | ≥ 400 |
-| spawn-per-run baseline A: `python3 sol.py` per test (`python3` on PATH: the pyenv shim here), {os.cpu_count()} workers, runs/s | {base:.1f} | |
-| spawn-per-run baseline B: `{sys.executable} sol.py` per test (the binary, no shim), runs/s | {base_bin:.1f} | |
+| spawn-per-run baseline A: `python3 sol.py` per test (`python3` as found on PATH, a version-manager shim where there is one), {os.cpu_count()} workers, runs/s | {base:.1f} | |
+| spawn-per-run baseline B: `{os.path.basename(sys.executable)} sol.py` per test (the interpreter binary itself, no shim), runs/s | {base_bin:.1f} | |
 | speed-up vs A / vs B, median of rounds (each round: {per_round} vs A) | **{ratio:.1f}×** / {ratio_bin:.1f}× | ≥ 10× |
 | per-run overhead, run of `pass` inside the zygote: p50 / p99 (ms) | {pct(inner, .5):.2f} / **{pct(inner, .99):.2f}** | p99 ≤ 10 ms |
 | client-observed latency of a 1-run job (Unix socket, JSON): p50 / p99 (ms) | {pct(outer, .5):.2f} / {pct(outer, .99):.2f} | |
