@@ -151,12 +151,15 @@ class RewardServicer(pb_grpc.RewardServiceServicer):
 
     async def ListTasks(self, request: pb.ListTasksRequest, context: grpc.aio.ServicerContext) -> pb.ListTasksResponse:
         infos = []
-        for name, task in sorted(self.engine.tasks.items()):
+        tasks = sorted(self.engine.tasks.items())
+        # describe() may block (the code task asks its sandbox for health): off the event loop, together.
+        described = await asyncio.gather(*(asyncio.to_thread(_describe, task) for _, task in tasks))
+        for (name, task), info in zip(tasks, described, strict=True):
             infos.append(pb.TaskInfo(
                 name=name, version=task.version, description=task.description,
                 reference_schema_json=json.dumps(task.reference_schema),
                 default_deadline_s=task.default_deadline_s, default_weights=task.default_weights,
-                can_sample=task.can_sample, gym_id=gym_id(task), info=_describe(task)))
+                can_sample=task.can_sample, gym_id=gym_id(task), info=info))
         return pb.ListTasksResponse(tasks=infos, server_version=rewardgym.__version__)
 
     async def Sample(self, request: pb.SampleRequest, context: grpc.aio.ServicerContext) -> pb.SampleResponse:
