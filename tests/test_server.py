@@ -232,15 +232,17 @@ def test_limits_are_refused_per_item(rg_server_factory):
 def test_overload_is_refused_at_once(rg_server_factory):
     srv = rg_server_factory(workers=1, env={"REWARDGYM_MAX_QUEUE": "5"})
     s = stub(srv.address)
-    items = [item("sleepy", f"sleep:0.2 {k}") for k in range(8)]
+    # Items of 1 s on one worker: the queue is still full when the second call comes 0.2 s later
+    # (with items as short as that wait, the first could finish and free a slot).
+    items = [item("sleepy", f"sleep:1 {k}") for k in range(8)]
     done: dict[str, pb.ScoreResponse] = {}
-    t = threading.Thread(target=lambda: done.setdefault("a", s.Score(request(items, item_deadline_s=5), timeout=30)))
+    t = threading.Thread(target=lambda: done.setdefault("a", s.Score(request(items, item_deadline_s=10), timeout=30)))
     t.start()
     time.sleep(0.2)
     t0 = time.monotonic()
-    resp = s.Score(request([item("sleepy", f"sleep:0.2 x{k}") for k in range(3)], item_deadline_s=5), timeout=30)
+    resp = s.Score(request([item("sleepy", f"sleep:1 x{k}") for k in range(3)], item_deadline_s=10), timeout=30)
     assert [status(r) for r in resp.results] == ["REJECTED"] * 3 and "overloaded" in resp.results[0].detail
-    assert time.monotonic() - t0 < 0.2
+    assert time.monotonic() - t0 < 0.8  # at once: well before the running 1 s item could free a slot
     t.join()
     first = [status(r) for r in done["a"].results]
     assert first.count("OK") == 5 and first.count("REJECTED") == 3
