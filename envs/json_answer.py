@@ -16,6 +16,7 @@ from typing import Any
 
 from envs.answer import answer_tag as last_answer_tag
 from envs.answer import strip_think as _strip_think
+from envs.base import InvalidReference
 
 
 def strip_think(text: str) -> str:
@@ -164,3 +165,14 @@ def to_decimal(v: Any, field: str, error: type[Exception]) -> Decimal:
     if d and abs(d.adjusted()) > MAX_EXP:
         raise error(f"{field}: out of range")
     return d
+
+
+def only_fields(obj: Any, allowed: tuple[str, ...], where: str) -> dict[str, Any]:
+    """``obj`` when it is a JSON object holding no field but ``allowed``; else ``InvalidReference``
+    naming the field (``where`` is its path prefix, e.g. ``"walls[2]."``)."""
+    if not isinstance(obj, dict):
+        raise InvalidReference(f"{where.rstrip('.') or 'reference'}: expected an object")
+    extra = sorted(set(obj) - set(allowed))
+    if extra:
+        raise InvalidReference(f"{where}{extra[0]}: unknown field")
+    return obj

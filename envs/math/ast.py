@@ -27,6 +27,7 @@ kind       shape                                        meaning
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from fractions import Fraction
 from typing import Any
 
@@ -62,8 +63,8 @@ def size(node: Node, limit: int = 10_000) -> int:
     return count
 
 
-def symbols(node: Node) -> set[str]:
-    out: set[str] = set()
+def nodes(node: Node) -> Iterator[Node]:
+    """Every node of the tree (a tuple headed by its kind), walked iteratively: no recursion limit."""
     stack = [node]
     while stack:
         cur = stack.pop()
@@ -72,34 +73,18 @@ def symbols(node: Node) -> set[str]:
         if not isinstance(cur[0], str):  # a tuple of child nodes
             stack.extend(cur)
             continue
-        if cur[0] == "s":
-            out.add(cur[1])
-            continue
-        for part in cur[1:]:
-            if isinstance(part, tuple):
-                stack.append(part)
-    return out
+        yield cur
+        stack.extend(part for part in cur[1:] if isinstance(part, tuple))
+
+
+def symbols(node: Node) -> set[str]:
+    return {cur[1] for cur in nodes(node) if cur[0] == "s"}
 
 
 def decimal_places(node: Node) -> int | None:
     """Most decimal places written in any literal of the tree (None when all literals are exact)."""
-    best: int | None = None
-    stack = [node]
-    while stack:
-        cur = stack.pop()
-        if not isinstance(cur, tuple) or not cur:
-            continue
-        if not isinstance(cur[0], str):
-            stack.extend(cur)
-            continue
-        if cur[0] == "n":
-            if cur[2] is not None:
-                best = cur[2] if best is None else max(best, cur[2])
-            continue
-        for part in cur[1:]:
-            if isinstance(part, tuple):
-                stack.append(part)
-    return best
+    places = [cur[2] for cur in nodes(node) if cur[0] == "n" and cur[2] is not None]
+    return max(places) if places else None
 
 
 def canon(node: Node) -> str:
@@ -136,15 +121,7 @@ CONSTANT_SYMBOLS = {"i", "I", "e"}
 def bound_free(node: Node) -> set[str]:
     """Free symbols, without ``i``/``e`` and the variables bound by a ``\\lim_{x \\to a}``."""
     free = symbols(node) - CONSTANT_SYMBOLS
-    stack = [node]
-    while stack and free:
-        cur = stack.pop()
-        if not isinstance(cur, tuple) or not cur:
-            continue
-        if not isinstance(cur[0], str):
-            stack.extend(cur)
-            continue
+    for cur in nodes(node):
         if cur[0] == "big" and cur[1] == "lim" and cur[2][0] == "rel" and cur[2][2][0][0] == "s":
             free.discard(cur[2][2][0][1])
-        stack.extend(x for x in cur[1:] if isinstance(x, tuple))
     return free

@@ -7,7 +7,7 @@ from decimal import Decimal, localcontext
 from typing import Any
 
 from envs.base import InvalidReference
-from envs.json_answer import EXACT, to_decimal
+from envs.json_answer import EXACT, only_fields, to_decimal
 
 KINDS = ("projectile", "path", "collision", "judge")
 MAX_WALLS = 20
@@ -68,15 +68,6 @@ class Judge:
 Reference = Projectile | Path | Collision | Judge
 
 
-def _only(obj: Any, allowed: tuple[str, ...], where: str) -> dict[str, Any]:
-    if not isinstance(obj, dict):
-        raise InvalidReference(f"{where.rstrip('.') or 'reference'}: expected an object")
-    extra = sorted(set(obj) - set(allowed))
-    if extra:
-        raise InvalidReference(f"{where}{extra[0]}: unknown field")
-    return obj
-
-
 def _num(obj: dict[str, Any], key: str, default: str | None = None, where: str = "") -> Decimal:
     if key not in obj:
         if default is None:
@@ -117,10 +108,10 @@ def parse(obj: Any) -> Reference:
 
 
 def _projectile(o: dict[str, Any]) -> Projectile:
-    _only(o, ("kind", "g", "launch", "target", "hit_tol", "v_max", "walls"), "")
+    only_fields(o, ("kind", "g", "launch", "target", "hit_tol", "v_max", "walls"), "")
     walls = []
     for i, w in enumerate(_list(o, "walls", MAX_WALLS)):
-        _only(w, ("x", "height"), f"walls[{i}].")
+        only_fields(w, ("x", "height"), f"walls[{i}].")
         walls.append((_num(w, "x", where=f"walls[{i}]."), _num(w, "height", where=f"walls[{i}].")))
     launch, target = _point(o, "launch"), _point(o, "target")
     if launch[0] == target[0]:
@@ -130,11 +121,11 @@ def _projectile(o: dict[str, Any]) -> Projectile:
 
 
 def _path(o: dict[str, Any]) -> Path:
-    _only(o, ("kind", "start", "goal", "t_max", "v_max", "a_max", "obstacles", "tol", "max_points"), "")
+    only_fields(o, ("kind", "start", "goal", "t_max", "v_max", "a_max", "obstacles", "tol", "max_points"), "")
     obstacles = []
     for i, r in enumerate(_list(o, "obstacles", MAX_OBSTACLES)):
         w = f"obstacles[{i}]."
-        _only(r, ("x", "y", "w", "h"), w)
+        only_fields(r, ("x", "y", "w", "h"), w)
         obstacles.append(Rect(_num(r, "x", where=w), _num(r, "y", where=w), _pos(r, "w", where=w), _pos(r, "h", where=w)))
     tol = _num(o, "tol", "1e-6")
     if tol < 0:
@@ -148,7 +139,7 @@ def _path(o: dict[str, Any]) -> Path:
 
 
 def _collision(o: dict[str, Any]) -> Collision:
-    _only(o, ("kind", "m1", "m2", "u1", "u2", "e", "rel_tol"), "")
+    only_fields(o, ("kind", "m1", "m2", "u1", "u2", "e", "rel_tol"), "")
     c = Collision(_pos(o, "m1"), _pos(o, "m2"), _num(o, "u1"), _num(o, "u2"), _num(o, "e"), _pos(o, "rel_tol", "0.001"))
     if not 0 <= c.e <= 1:
         raise InvalidReference("e: restitution must be in [0, 1]")
@@ -160,7 +151,7 @@ def _collision(o: dict[str, Any]) -> Collision:
 
 
 def _judge(o: dict[str, Any]) -> Judge:
-    _only(o, ("kind", "g", "table"), "")
+    only_fields(o, ("kind", "g", "table"), "")
     rows = o.get("table")
     if not isinstance(rows, list) or not 5 <= len(rows) <= MAX_ROWS:
         raise InvalidReference(f"table: expected 5..{MAX_ROWS} rows [t, x, y]")

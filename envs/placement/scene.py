@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from envs.base import InvalidReference
-from envs.json_answer import to_decimal
+from envs.json_answer import only_fields, to_decimal
 
 MAX_OBJECTS = 50
 MAX_FIXED = 50
@@ -89,15 +89,6 @@ def _positive(obj: dict[str, Any], key: str, where: str) -> Decimal:
     return v
 
 
-def _only(obj: Any, allowed: tuple[str, ...], where: str) -> dict[str, Any]:
-    if not isinstance(obj, dict):
-        raise InvalidReference(f"{where.rstrip('.') or 'reference'}: expected an object")
-    extra = sorted(set(obj) - set(allowed))
-    if extra:
-        raise InvalidReference(f"{where}{extra[0]}: unknown field")
-    return obj
-
-
 def _name(obj: dict[str, Any], where: str) -> str:
     n = obj.get("name")
     if not isinstance(n, str) or not _NAME.fullmatch(n):
@@ -117,8 +108,8 @@ def _list(obj: dict[str, Any], key: str, limit: int, required: bool) -> list[Any
 
 
 def parse_scene(ref: Any) -> Scene:
-    ref = _only(ref, ("world", "fixed", "objects", "rules", "tol", "margin", "objective"), "")
-    world = _only(ref.get("world"), ("x_min", "x_max", "floor_y", "y_max"), "world.")
+    ref = only_fields(ref, ("world", "fixed", "objects", "rules", "tol", "margin", "objective"), "")
+    world = only_fields(ref.get("world"), ("x_min", "x_max", "floor_y", "y_max"), "world.")
     x_min, x_max = _num(world, "x_min", "world."), _num(world, "x_max", "world.")
     floor_y = _num(world, "floor_y", "world.", 0)
     y_max = _num(world, "y_max", "world.") if "y_max" in world else None
@@ -136,7 +127,7 @@ def parse_scene(ref: Any) -> Scene:
     fixed = []
     for i, f in enumerate(_list(ref, "fixed", MAX_FIXED, False)):
         w = f"fixed[{i}]."
-        f = _only(f, ("name", "x", "y", "w", "h"), w)
+        f = only_fields(f, ("name", "x", "y", "w", "h"), w)
         box = Box(_name(f, w), _positive(f, "w", w), _positive(f, "h", w), x=_num(f, "x", w), y=_num(f, "y", w),
                   fixed=True)
         fixed.append(box)
@@ -149,7 +140,7 @@ def parse_scene(ref: Any) -> Scene:
         raise InvalidReference("objects: at least one object")
     for i, o in enumerate(raw):
         w = f"objects[{i}]."
-        o = _only(o, ("name", "w", "h", "mass"), w)
+        o = only_fields(o, ("name", "w", "h", "mass"), w)
         box = Box(_name(o, w), _positive(o, "w", w), _positive(o, "h", w), _positive(o, "mass", w))
         if box.name in names:
             raise InvalidReference(f"{w}name: {box.name!r} used twice")
@@ -174,13 +165,13 @@ def _rule(r: Any, i: int, names: dict[str, Box]) -> Rule:
     if t not in RULE_TYPES:
         raise InvalidReference(f"{w}type: expected one of {', '.join(RULE_TYPES)}")
     allowed = {"within": ("type", "a", "region"), "min_gap": ("type", "a", "b", "d")}.get(t, ("type", "a", "b"))
-    _only(r, allowed, w)
+    only_fields(r, allowed, w)
     a = r.get("a")
     if not isinstance(a, str) or a not in names or names[a].fixed:
         raise InvalidReference(f"{w}a: expected the name of an object to place")
     rule = Rule(t, a)
     if t == "within":
-        reg = _only(r.get("region"), REGION_KEYS, f"{w}region.")
+        reg = only_fields(r.get("region"), REGION_KEYS, f"{w}region.")
         if not reg:
             raise InvalidReference(f"{w}region: give at least one of {', '.join(REGION_KEYS)}")
         rule.region = {k: _num(reg, k, f"{w}region.") for k in reg}
@@ -198,7 +189,7 @@ def _rule(r: Any, i: int, names: dict[str, Box]) -> Rule:
 
 
 def _objective(o: Any, names: dict[str, Box]) -> Objective:
-    o = _only(o, ("type", "edge", "side", "optimum", "optimum_tol"), "objective.")
+    o = only_fields(o, ("type", "edge", "side", "optimum", "optimum_tol"), "objective.")
     if o.get("type") != "max_overhang":
         raise InvalidReference("objective.type: expected max_overhang")
     edge = o.get("edge")
